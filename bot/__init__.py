@@ -1,0 +1,1 @@
+"""The WeChat official-account webhook and chat handlers (they call server.services)."""

@@ -1,0 +1,29 @@
+"""Minyi's web application: create_app() builds it; nothing is built at import time."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from server.adapters.clock import Clock
+from server.config import Settings, load_settings
+from server.runtime import Runtime, build_runtime
+
+
+def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock | None = None,
+               runtime: Runtime | None = None) -> Flask:
+    """Build the app from the environment; `config` overrides variables by name (e.g. DATABASE_URL)."""
+    settings = config if isinstance(config, Settings) else load_settings(config)
+    runtime = runtime or build_runtime(settings, clock=clock)
+    app = Flask(__name__, instance_path=str(settings.instance_dir.resolve()))
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=100 * 1024 * 1024,
+                      JSON_AS_ASCII=False, TESTING=settings.env == "testing")
+    app.json.ensure_ascii = False
+    app.extensions["minyi"] = runtime
+
+    from server.web.errors import register_error_handlers
+    from server.web.health import bp as health_bp
+
+    register_error_handlers(app)
+    app.register_blueprint(health_bp)
+    return app

@@ -1,0 +1,92 @@
+"""The `minyi` command: serve, migrate, check, seed."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from server.config import ConfigError, Settings, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        click.echo(f"minyi: configuration error: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """Minyi (民意): residents' reports, deputies, 72-hour case loop, deliberation halls."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the whole product on one machine (web app; waitress, multi-threaded)."""
+    from waitress import serve as waitress_serve
+
+    from server import create_app
+
+    settings = _settings()
+    app = create_app(settings)
+    click.echo(f"Minyi serving on http://{host}:{port}  (database: {settings.sqlalchemy_url})")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="minyi")
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from server import migrate
+
+    migrate.upgrade(_settings().sqlalchemy_url, revision)
+
+
+@db.command("downgrade")
+@click.argument("revision", default="base")
+def db_downgrade(revision: str) -> None:
+    """Undo migrations down to REVISION (default: base)."""
+    from server import migrate
+
+    migrate.downgrade(_settings().sqlalchemy_url, revision)
+
+
+@db.command("check")
+def db_check() -> None:
+    """Exit 1 when the database is not at head or the models and the migrations differ."""
+    from server import migrate
+
+    problems = migrate.check(_settings().sqlalchemy_url)
+    for problem in problems:
+        click.echo(f"db check: {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("db check: models and migrations agree; database at head")
+
+
+@main.command("seed-demo")
+def seed_demo() -> None:
+    """Load Shangcheng's streets, units, people and a few hundred past cases (safe to run twice)."""
+    from server.demo import load_demo
+    from server.runtime import build_runtime
+
+    runtime = build_runtime(_settings())
+    try:
+        summary = load_demo(runtime)
+    finally:
+        runtime.dispose()
+    click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.db import Base, UTCDateTime
+from server.domain.case_rules import CaseScope
+from server.domain.enums import CaseAction, CaseState, Holder, Role, Satisfaction
+
+from ._types import JSONType, enum_column
+
+
+class Case(Base):
+    """A resident's reported problem (民情民意), from submission to closing."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        # The deadline sweep: open cases ordered by when they fall due.
+        Index("ix_cases_state_deadline_at", "state", "deadline_at"),
+        Index("ix_cases_holder_street_id", "holder", "street_id", "state"),
+        Index("ix_cases_street_id_state", "street_id", "state"),
+        Index("ix_cases_handling_unit_id_state", "handling_unit_id", "state"),
+        Index("ix_cases_reporter_id_submitted_at", "reporter_id", "submitted_at"),
+        Index("ix_cases_submitted_at", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(String(24), unique=True)
+    state: Mapped[CaseState] = mapped_column(enum_column(CaseState))
+    holder: Mapped[Holder] = mapped_column(enum_column(Holder))
+    description: Mapped[str] = mapped_column(Text)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    contact_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    handling_unit_id: Mapped[int | None] = mapped_column(ForeignKey("handling_units.id"))
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    source: Mapped[str] = mapped_column(String(16), default="miniapp")
+    location_label: Mapped[str | None] = mapped_column(String(256))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    feedback: Mapped[str | None] = mapped_column(Text)
+    satisfaction: Mapped[Satisfaction | None] = mapped_column(enum_column(Satisfaction))
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.sequence", foreign_keys="CaseEvent.case_id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def scope(self) -> CaseScope:
+        return CaseScope(state=self.state, reporter_id=self.reporter_id, street_id=self.street_id,
+                         community_id=self.community_id, unit_id=self.handling_unit_id)
+
+
+class CaseEvent(Base):
+    """One step of a case's timeline; together they are its audit log."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (UniqueConstraint("case_id", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    sequence: Mapped[int] = mapped_column(Integer)
+    action: Mapped[CaseAction] = mapped_column(enum_column(CaseAction))
+    from_state: Mapped[CaseState | None] = mapped_column(enum_column(CaseState))
+    to_state: Mapped[CaseState] = mapped_column(enum_column(CaseState))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    actor_role: Mapped[Role] = mapped_column(enum_column(Role))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(back_populates="events", foreign_keys=[case_id])
+
+
+class TrackingCounter(Base):
+    """Last tracking sequence handed out per local day; bumped atomically with an upsert."""
+
+    __tablename__ = "tracking_counters"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class CaseReminder(Base):
+    """A reminder claimed for (case, threshold): the unique key is what makes it at-most-once."""
+
+    __tablename__ = "case_reminders"
+    __table_args__ = (UniqueConstraint("case_id", "threshold_hours"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    threshold_hours: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

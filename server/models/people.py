@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.db import Base, UTCDateTime
+from server.domain.case_rules import Actor
+from server.domain.enums import Role
+
+from ._types import enum_column
+
+
+class Person(Base):
+    """Anyone who uses Minyi; the role and the scope columns decide what they may see and do."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[Role] = mapped_column(enum_column(Role), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    handling_unit_id: Mapped[int | None] = mapped_column(ForeignKey("handling_units.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def as_actor(self) -> Actor:
+        return Actor(person_id=self.id, role=self.role, street_id=self.street_id,
+                     community_id=self.community_id, unit_id=self.handling_unit_id)
+
+
+class WechatIdentity(Base):
+    """One openid of one WeChat app (official account `mp` or mini-program `miniapp`), bound to a person."""
+
+    __tablename__ = "wechat_identities"
+    __table_args__ = (Index("ix_wechat_identities_app_openid", "app", "openid", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app: Mapped[str] = mapped_column(String(16))
+    openid: Mapped[str] = mapped_column(String(64))
+    unionid: Mapped[str | None] = mapped_column(String(64), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BindCode(Base):
+    """A one-time code that binds a WeChat user to a deputy's or staff member's account."""
+
+    __tablename__ = "bind_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

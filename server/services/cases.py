@@ -1,0 +1,365 @@
+"""The case engine: every transition of the core loop, checked, recorded as an event, pushed via outbox."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from server.domain import case_rules
+from server.domain.case_rules import Actor
+from server.domain.deadlines import deadline_for
+from server.domain.enums import CaseAction, CaseState, Holder, Role, Satisfaction
+from server.domain.errors import ConflictError, NotFoundError, ValidationError
+from server.domain.tracking import format_tracking_number, local_day
+from server.models import (
+    Attachment,
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    Category,
+    Community,
+    HandlingUnit,
+    Person,
+    Street,
+    TrackingCounter,
+)
+
+from . import notifications
+from .uow import UnitOfWork
+
+MAX_DESCRIPTION = 2000
+MAX_NOTE = 1000
+
+
+@dataclass(frozen=True)
+class Location:
+    label: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+def load_actor(session: Session, actor_id: int | None) -> Actor:
+    if actor_id is None:
+        return Actor.system()
+    person = session.get(Person, actor_id)
+    if person is None or not person.is_active:
+        raise NotFoundError("账号不存在或已停用")
+    return person.as_actor()
+
+
+def _lock_case(session: Session, case_id: int) -> Case:
+    # FOR UPDATE serialises competing transitions on PostgreSQL; SQLite's BEGIN IMMEDIATE does it there.
+    case = session.get(Case, case_id, with_for_update=True, populate_existing=True)
+    if case is None:
+        raise NotFoundError("找不到该反映")
+    return case
+
+
+def _text(value: str | None, *, field: str, required: bool, limit: int = MAX_NOTE) -> str | None:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError(f"请填写{field}", details={"field": field})
+    if len(value) > limit:
+        raise ValidationError(f"{field}不能超过 {limit} 字", details={"field": field})
+    return value or None
+
+
+def _record(session: Session, case: Case, action: CaseAction, actor: Actor, from_state: CaseState | None,
+            now: datetime, note: str | None = None, data: dict[str, Any] | None = None) -> CaseEvent:
+    last = session.scalar(select(func.max(CaseEvent.sequence)).where(CaseEvent.case_id == case.id)) or 0
+    event = CaseEvent(case_id=case.id, sequence=last + 1, action=action, from_state=from_state,
+                      to_state=case.state, actor_id=actor.person_id, actor_role=actor.role, note=note,
+                      data=data or {}, created_at=now)
+    session.add(event)
+    return event
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise ConflictError("该反映刚被他人处理，请刷新后再试") from exc
+
+
+def _attach(session: Session, case: Case, event: CaseEvent, attachment_ids: Sequence[int], kind: str,
+            now: datetime) -> None:
+    if len(attachment_ids) > 9:
+        raise ValidationError("最多上传 9 张图片")
+    for attachment_id in dict.fromkeys(attachment_ids):
+        if session.get(Attachment, attachment_id) is None:
+            raise ValidationError("图片不存在，请重新上传", details={"attachment_id": attachment_id})
+        session.add(CaseAttachment(case_id=case.id, attachment_id=attachment_id, event_id=event.id, kind=kind,
+                                   created_at=now))
+
+
+def _transition(uow: UnitOfWork, action: CaseAction, *, actor_id: int | None, case_id: int,
+                note: str | None = None, data: dict[str, Any] | None = None,
+                **changes: Any) -> tuple[Case, CaseEvent]:
+    """Check the rule, apply it and `changes`, record the event; the caller's transaction commits."""
+    session = uow.session
+    now = uow.clock.now()
+    actor = load_actor(session, actor_id)
+    case = _lock_case(session, case_id)
+    rule = case_rules.check(action, actor, case.scope)
+    from_state = case.state
+    if rule.to_state is not None:
+        case.state = rule.to_state
+    if rule.holder is not None:
+        case.holder = rule.holder
+    for name, value in changes.items():
+        setattr(case, name, value)
+    event = _record(session, case, action, actor, from_state, now, note, data)
+    _flush(session)
+    return case, event
+
+
+def next_tracking_number(session: Session, now: datetime) -> str:
+    """Atomically bump the day's counter (an upsert), so concurrent submissions never share a number."""
+    day = local_day(now)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(TrackingCounter).values(day=day, last_value=1)
+        .on_conflict_do_update(index_elements=[TrackingCounter.day],
+                               set_={"last_value": TrackingCounter.last_value + 1})
+        .returning(TrackingCounter.last_value)
+    )
+    return format_tracking_number(day, session.execute(statement).scalar_one())
+
+
+def suggest_category(session: Session, text: str) -> Category | None:
+    """The category whose keywords occur most often in the text (ties: the first defined)."""
+    best, best_hits = None, 0
+    for category in session.scalars(select(Category).order_by(Category.id)):
+        hits = sum(text.count(word) for word in category.keyword_list)
+        if hits > best_hits:
+            best, best_hits = category, hits
+    return best
+
+
+def submit_case(uow: UnitOfWork, *, reporter_id: int, description: str, street_id: int | None = None,
+                community_id: int | None = None, category_id: int | None = None,
+                location: Location | None = None, attachment_ids: Sequence[int] = (),
+                contact_consent: bool = False, source: str = "miniapp") -> Case:
+    """A resident reports a problem: the 72-hour window starts now and the area's deputies are told."""
+    with uow.transaction() as session:
+        now = uow.clock.now()
+        text = _text(description, field="问题描述", required=True, limit=MAX_DESCRIPTION)
+        reporter = session.get(Person, reporter_id)
+        if reporter is None or not reporter.is_active:
+            raise NotFoundError("账号不存在或已停用")
+        community = session.get(Community, community_id) if community_id is not None else None
+        if community_id is not None and community is None:
+            raise ValidationError("社区不存在", details={"field": "community_id"})
+        street_id = street_id or (community.street_id if community else None) or reporter.street_id
+        if street_id is None or session.get(Street, street_id) is None:
+            raise ValidationError("请先选择所在街道", details={"field": "street_id"})
+        if community is not None and community.street_id != street_id:
+            raise ValidationError("社区不属于所选街道", details={"field": "community_id"})
+        if community is None and reporter.street_id == street_id:
+            community_id = reporter.community_id
+        if category_id is not None and session.get(Category, category_id) is None:
+            raise ValidationError("分类不存在", details={"field": "category_id"})
+        if category_id is None:
+            suggested = suggest_category(session, text)
+            category_id = suggested.id if suggested else None
+        location = location or Location()
+        case = Case(
+            tracking_number=next_tracking_number(session, now), state=CaseState.submitted,
+            holder=Holder.deputies, description=text, reporter_id=reporter.id, contact_consent=contact_consent,
+            street_id=street_id, community_id=community_id, category_id=category_id, source=source,
+            location_label=location.label, latitude=location.latitude, longitude=location.longitude,
+            submitted_at=now, deadline_at=deadline_for(now), reopen_count=0, overdue=False,
+        )
+        session.add(case)
+        session.flush()
+        event = _record(session, case, CaseAction.submit, reporter.as_actor(), None, now)
+        session.flush()
+        _attach(session, case, event, attachment_ids, "report", now)
+        notifications.notify_holders(session, case, kind="case_submitted", now=now,
+                                     payload={"description": text[:60]}, dedupe_suffix="new")
+        return case
+
+
+def accept_case(uow: UnitOfWork, *, actor_id: int, case_id: int, note: str | None = None) -> Case:
+    """A deputy of the case's area takes it (接收); it passes to the street office's queue."""
+    with uow.transaction():
+        note = _text(note, field="备注", required=False)
+        case, _ = _transition(uow, CaseAction.accept, actor_id=actor_id, case_id=case_id, note=note,
+                           accepted_at=uow.clock.now(), accepted_by_id=actor_id)
+        notifications.notify_holders(uow.session, case, kind="case_accepted", now=uow.clock.now())
+        return case
+
+
+def forward_case(uow: UnitOfWork, *, actor_id: int, case_id: int, note: str) -> Case:
+    """The accepting deputy hands the street office a note about the case."""
+    with uow.transaction():
+        note = _text(note, field="转交说明", required=True)
+        case, _ = _transition(uow, CaseAction.forward, actor_id=actor_id, case_id=case_id, note=note,
+                           forwarded_at=uow.clock.now())
+        return case
+
+
+def auto_forward_case(uow: UnitOfWork, *, case_id: int) -> Case:
+    """Nobody accepted within 12 hours: the case joins the street office's queue by itself."""
+    with uow.transaction():
+        case, _ = _transition(uow, CaseAction.auto_forward, actor_id=None, case_id=case_id,
+                           forwarded_at=uow.clock.now())
+        notifications.notify_holders(uow.session, case, kind="case_auto_forwarded", now=uow.clock.now(),
+                                     dedupe_suffix="auto_forward")
+        return case
+
+
+def route_case(uow: UnitOfWork, *, actor_id: int, case_id: int, unit_id: int, note: str | None = None) -> Case:
+    """The street office (or, after escalation, the district committee) sends the case to a unit."""
+    with uow.transaction() as session:
+        note = _text(note, field="流转说明", required=False)
+        unit = session.get(HandlingUnit, unit_id)
+        if unit is None:
+            raise ValidationError("承办单位不存在", details={"field": "unit_id"})
+        actor = load_actor(session, actor_id)
+        current = session.get(Case, case_id)
+        if (current is not None and actor.role == Role.street_office and unit.street_id is not None
+                and unit.street_id != current.street_id):
+            raise ValidationError("只能流转给本街道或区级承办单位", details={"field": "unit_id"})
+        case, _ = _transition(uow, CaseAction.route, actor_id=actor_id, case_id=case_id, note=note,
+                           data={"unit_id": unit.id, "unit_name": unit.name},
+                           handling_unit_id=unit.id, routed_at=uow.clock.now())
+        notifications.notify_holders(session, case, kind="case_routed", now=uow.clock.now(),
+                                     payload={"unit_name": unit.name})
+        return case
+
+
+def resolve_case(uow: UnitOfWork, *, actor_id: int, case_id: int, feedback: str,
+                 attachment_ids: Sequence[int] = ()) -> Case:
+    """The handling unit reports back (办结) with text and photos; the reporter is asked to rate."""
+    with uow.transaction() as session:
+        feedback = _text(feedback, field="办理结果", required=True, limit=MAX_DESCRIPTION)
+        now = uow.clock.now()
+        case, event = _transition(uow, CaseAction.resolve, actor_id=actor_id, case_id=case_id, note=feedback,
+                                  feedback=feedback, resolved_at=now)
+        _attach(session, case, event, attachment_ids, "feedback", now)
+        notifications.notify_holders(session, case, kind="case_resolved", now=now,
+                                     payload={"feedback": feedback[:60]},
+                                     dedupe_suffix=f"resolved{case.reopen_count}")
+        return case
+
+
+def rate_case(uow: UnitOfWork, *, actor_id: int, case_id: int, satisfaction: Satisfaction | str,
+              comment: str | None = None) -> Case:
+    """The reporter rates the result: 满意/基本满意 close the case, 不满意 sends it back to the unit."""
+    with uow.transaction() as session:
+        try:
+            satisfaction = Satisfaction(satisfaction)
+        except ValueError as exc:
+            raise ValidationError("评价只能是满意、基本满意或不满意") from exc
+        comment = _text(comment, field="评价内容", required=False)
+        now = uow.clock.now()
+        if satisfaction == Satisfaction.dissatisfied:
+            case = session.get(Case, case_id)
+            reopen_count = (case.reopen_count if case else 0) + 1
+            case, _ = _transition(uow, CaseAction.reopen, actor_id=actor_id, case_id=case_id, note=comment,
+                               data={"satisfaction": satisfaction.value}, satisfaction=satisfaction,
+                               reopen_count=reopen_count, resolved_at=None)
+            notifications.notify_holders(session, case, kind="case_reopened", now=now)
+            return case
+        case, _ = _transition(uow, CaseAction.rate, actor_id=actor_id, case_id=case_id, note=comment,
+                           data={"satisfaction": satisfaction.value}, satisfaction=satisfaction, closed_at=now)
+        return case
+
+
+def auto_close_case(uow: UnitOfWork, *, case_id: int) -> Case:
+    """No rating 7 days after resolution: the case closes by itself."""
+    with uow.transaction():
+        case, _ = _transition(uow, CaseAction.auto_close, actor_id=None, case_id=case_id,
+                           closed_at=uow.clock.now())
+        return case
+
+
+def reject_case(uow: UnitOfWork, *, actor_id: int, case_id: int, reason: str) -> Case:
+    """不予受理: only with a reason, which the reporter is told."""
+    with uow.transaction() as session:
+        reason = _text(reason, field="不予受理理由", required=True)
+        case, _ = _transition(uow, CaseAction.reject, actor_id=actor_id, case_id=case_id, note=reason,
+                           closed_at=uow.clock.now())
+        notifications.enqueue(session, kind="case_rejected", recipient_id=case.reporter_id,
+                              now=uow.clock.now(), case_id=case.id,
+                              payload={"tracking_number": case.tracking_number, "reason": reason})
+        return case
+
+
+def merge_case(uow: UnitOfWork, *, actor_id: int, case_id: int, into_case_id: int,
+               note: str | None = None) -> Case:
+    """A duplicate joins another open case of the same street; the reporter is told which."""
+    with uow.transaction() as session:
+        if case_id == into_case_id:
+            raise ValidationError("不能合并到自身")
+        target = session.get(Case, into_case_id)
+        current = session.get(Case, case_id)
+        if target is None or current is None:
+            raise NotFoundError("找不到该反映")
+        if target.state in (CaseState.merged, CaseState.closed, CaseState.rejected):
+            raise ValidationError("目标反映已结束，不能合并")
+        if target.street_id != current.street_id:
+            raise ValidationError("只能合并同一街道的反映")
+        case, _ = _transition(uow, CaseAction.merge, actor_id=actor_id, case_id=case_id,
+                           note=_text(note, field="合并说明", required=False),
+                           data={"into": target.tracking_number}, merged_into_id=target.id,
+                           closed_at=uow.clock.now())
+        notifications.enqueue(session, kind="case_merged", recipient_id=case.reporter_id, now=uow.clock.now(),
+                              case_id=case.id, payload={"tracking_number": case.tracking_number,
+                                                        "into": target.tracking_number})
+        return case
+
+
+def escalate_case(uow: UnitOfWork, *, actor_id: int | None, case_id: int, reason: str,
+                  overdue: bool = False) -> Case:
+    """提级办理: to the district committee, by the street office or by the 72-hour deadline."""
+    with uow.transaction() as session:
+        reason = _text(reason, field="提级理由", required=True)
+        now = uow.clock.now()
+        changes: dict[str, Any] = {"escalated_at": now}
+        if overdue:
+            changes["overdue"] = True
+        case, _ = _transition(uow, CaseAction.escalate, actor_id=actor_id, case_id=case_id, note=reason,
+                           data={"overdue": overdue}, **changes)
+        notifications.notify_holders(session, case, kind="case_escalated", now=now, payload={"reason": reason},
+                                     dedupe_suffix="escalated")
+        return case
+
+
+def add_case_info(uow: UnitOfWork, *, actor_id: int, case_id: int, text: str | None = None,
+                  attachment_ids: Sequence[int] = (), location: Location | None = None) -> Case:
+    """The reporter adds words, photos or a place to an open case."""
+    with uow.transaction() as session:
+        text = _text(text, field="补充内容", required=False, limit=MAX_DESCRIPTION)
+        if not text and not attachment_ids and location is None:
+            raise ValidationError("请填写补充内容或上传图片")
+        changes: dict[str, Any] = {}
+        data: dict[str, Any] = {}
+        if location is not None:
+            changes.update(location_label=location.label, latitude=location.latitude,
+                           longitude=location.longitude)
+            data["location"] = {"label": location.label, "latitude": location.latitude,
+                                "longitude": location.longitude}
+        case, event = _transition(uow, CaseAction.add_info, actor_id=actor_id, case_id=case_id, note=text,
+                                  data=data, **changes)
+        _attach(session, case, event, attachment_ids, "report", uow.clock.now())
+        return case
+
+
+def recategorize_case(uow: UnitOfWork, *, actor_id: int, case_id: int, category_id: int) -> Case:
+    """Staff correct the category the bot suggested."""
+    with uow.transaction() as session:
+        category = session.get(Category, category_id)
+        if category is None:
+            raise ValidationError("分类不存在", details={"field": "category_id"})
+        case, _ = _transition(uow, CaseAction.recategorize, actor_id=actor_id, case_id=case_id,
+                           data={"category": category.name}, category_id=category.id)
+        return case

@@ -1,0 +1,20 @@
+"""GET /healthz: is the web process up and can it reach its database?"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    runtime = current_app.extensions["minyi"]
+    try:
+        with runtime.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        reason = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0][:200]
+        return jsonify(status="error", db="unreachable", reason=reason), 503
+    return jsonify(status="ok", db="ok")

@@ -1,0 +1,137 @@
+"""Fixtures: every test runs once on a real SQLite file and once on a real PostgreSQL database.
+
+The PostgreSQL database is made for this test session and dropped after it, so parallel runs never
+collide. Under CI=true an unreachable PostgreSQL fails the run instead of skipping.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from server.adapters.clock import ManualClock
+from server.config import load_settings
+from server.db import Base, make_engine
+from server.runtime import build_runtime
+
+PG_ADMIN_URL = os.environ.get("MINYI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _pg_reachable() -> str | None:
+    try:
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure to connect means "not reachable"; the reason is shown
+        return str(exc).splitlines()[0]
+
+
+def create_pg_database() -> str:
+    """A fresh, uniquely named PostgreSQL database; returns its URL."""
+    name = f"minyi_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(url: str) -> None:
+    name = make_url(url).database
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    if request.param == "postgresql":
+        reason = _pg_reachable()
+        if reason:
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"PostgreSQL is required under CI=true but unreachable: {reason}")
+            pytest.skip(f"PostgreSQL unreachable: {reason}")
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, tmp_path_factory):
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'minyi-test.sqlite3'}"
+        return
+    url = create_pg_database()
+    yield url
+    drop_pg_database(url)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    engine = make_engine(database_url)
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    """Empty every table after a test that used the database, so no state leaks between tests."""
+    yield
+    if "engine" not in request.fixturenames:
+        return
+    engine = request.getfixturevalue("engine")
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def settings(database_url, tmp_path):
+    return load_settings({"DATABASE_URL": database_url, "MINYI_INSTANCE_DIR": str(tmp_path / "instance"),
+                          "MINYI_ENV": "testing"})
+
+
+@pytest.fixture
+def runtime(settings, engine, clock):
+    return build_runtime(settings, clock=clock, engine=engine)
+
+
+@pytest.fixture
+def uow(runtime):
+    return runtime.uow()
+
+
+@pytest.fixture
+def world(runtime):
+    """Shangcheng's reference data (streets, units, categories, people) without past cases."""
+    from tests.factories import World
+
+    return World.load(runtime)
+
+
+@pytest.fixture
+def app(runtime):
+    from server import create_app
+
+    app = create_app(runtime.settings, runtime=runtime)
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

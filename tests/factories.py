@@ -1,0 +1,71 @@
+"""Test data: the demo's reference world, looked up by name, plus `create_*` helpers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from server.demo import _load_reference
+from server.domain.enums import Role
+from server.models import Case, Category, Community, HandlingUnit, Person, Street
+from server.runtime import Runtime
+from server.services import cases
+
+
+@dataclass
+class World:
+    runtime: Runtime
+
+    @classmethod
+    def load(cls, runtime: Runtime) -> World:
+        with runtime.uow().transaction() as session:
+            _load_reference(session, runtime.clock.now())
+        return cls(runtime)
+
+    def _one(self, model, **keys):
+        with self.runtime.uow().transaction() as session:
+            row = session.scalar(select(model).filter_by(**keys))
+            assert row is not None, f"no {model.__name__} with {keys}"
+            return row
+
+    def street(self, code: str) -> Street:
+        return self._one(Street, code=code)
+
+    def community(self, name: str) -> Community:
+        return self._one(Community, name=name)
+
+    def unit(self, name: str) -> HandlingUnit:
+        return self._one(HandlingUnit, name=name)
+
+    def category(self, code: str) -> Category:
+        return self._one(Category, code=code)
+
+    def person(self, name: str) -> Person:
+        return self._one(Person, name=name)
+
+    def office(self, street_code: str) -> Person:
+        return self._one(Person, role=Role.street_office, street_id=self.street(street_code).id)
+
+    def unit_staff(self, unit_name: str) -> Person:
+        return self._one(Person, role=Role.handling_unit, handling_unit_id=self.unit(unit_name).id)
+
+    def district(self) -> Person:
+        return self._one(Person, role=Role.district_committee)
+
+    def create_person(self, name: str, role: Role, street_code: str | None = None, **scope) -> Person:
+        with self.runtime.uow().transaction() as session:
+            street_id = self.street(street_code).id if street_code else None
+            person = Person(name=name, role=role, street_id=street_id, is_active=True,
+                            created_at=self.runtime.clock.now(), **scope)
+            session.add(person)
+            session.flush()
+            return person
+
+    def create_case(self, reporter: str = "章小平", description: str = "祖庙巷51号小区内绿化枯萎需要补种",
+                    **kwargs) -> Case:
+        return cases.submit_case(self.runtime.uow(), reporter_id=self.person(reporter).id,
+                                 description=description, **kwargs)
+
+    def reload(self, case: Case) -> Case:
+        with self.runtime.uow().transaction() as session:
+            return session.get(Case, case.id)
