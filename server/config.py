@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     wechat_token: str = Field("minyi-sandbox-token", alias="WECHAT_TOKEN")
     wechat_app_id: str = Field("", alias="WECHAT_APP_ID")
     wechat_app_secret: str = Field("", alias="WECHAT_APP_SECRET")
+    sandbox_app_id: str = Field("wxsandbox0000000001", alias="MINYI_SANDBOX_APP_ID")
     wechat_encoding_aes_key: str | None = Field(None, alias="WECHAT_ENCODING_AES_KEY")
     wechat_previous_aes_key: str | None = Field(None, alias="WECHAT_PREVIOUS_ENCODING_AES_KEY")
     wechat_api_base: str = Field("", alias="WECHAT_API_BASE")
@@ -102,8 +103,22 @@ class Settings(BaseSettings):
 
     @property
     def wechat_configured(self) -> bool:
-        """True when a real WeChat app is set up; otherwise the local sandbox plays WeChat."""
-        return bool(self.wechat_app_id and self.wechat_app_secret and self.wechat_api_base == "")
+        """True when real WeChat credentials are set; otherwise the local sandbox plays WeChat."""
+        return bool(self.wechat_app_id and self.wechat_app_secret)
+
+    @property
+    def sandbox_enabled(self) -> bool:
+        """The sandbox is served at /sandbox unless a real WeChat app is configured."""
+        return not self.wechat_configured
+
+    @property
+    def effective_wechat_api_base(self) -> str:
+        """Where wechatpy's clients send API calls: WECHAT_API_BASE, else the local sandbox, else WeChat."""
+        if self.wechat_api_base:
+            return self.wechat_api_base
+        if self.sandbox_enabled:
+            return f"{self.public_url}/sandbox/api"
+        return "https://api.weixin.qq.com"
 
 
 def load_settings(overrides: dict[str, Any] | None = None) -> Settings:

@@ -135,3 +135,35 @@ def app(runtime):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+class LiveServer:
+    """The whole app (web, bot, sandbox) on a real port in a thread; WeChat calls go to its own sandbox."""
+
+    def __init__(self, server, app, runtime) -> None:
+        self.server, self.app, self.runtime = server, app, runtime
+        self.url = f"http://127.0.0.1:{server.server_port}"
+
+
+@pytest.fixture
+def live_server(database_url, engine, clock, tmp_path):
+    """Serve the app over HTTP; settings point WECHAT_API_BASE and MINYI_PUBLIC_URL at this server."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from server import create_app
+
+    server = make_server("127.0.0.1", 0, app=None, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    settings = load_settings({"DATABASE_URL": database_url, "MINYI_INSTANCE_DIR": str(tmp_path / "instance"),
+                              "MINYI_ENV": "testing", "MINYI_PUBLIC_URL": url,
+                              "WECHAT_API_BASE": f"{url}/sandbox/api"})
+    runtime = build_runtime(settings, clock=clock, engine=engine)
+    app = create_app(settings, runtime=runtime)
+    server.app = app
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(server, app, runtime)
+    server.shutdown()
+    thread.join(timeout=5)
