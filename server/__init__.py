@@ -26,4 +26,8 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
 
     register_error_handlers(app)
     app.register_blueprint(health_bp)
+    if settings.sandbox_enabled:
+        from server.sandbox import register_sandbox_api
+
+        register_sandbox_api(app)
     return app
