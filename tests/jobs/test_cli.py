@@ -6,7 +6,10 @@ import signal
 import time
 from datetime import UTC, datetime, timedelta
 
+import requests
+
 from server.domain.enums import CaseState, Holder
+from server.models import WechatIdentity
 
 from .conftest import minyi_env, start_minyi
 from .helpers import claims, told
@@ -70,3 +73,26 @@ def test_scheduler_process_runs_the_sweep_and_stops_cleanly_on_sigterm(world, ru
 def test_scheduler_rejects_an_unknown_job_interval(database_url, tmp_path):
     code, _, err = run_minyi("scheduler", "--every", "nonsense=5", env=minyi_env(database_url, tmp_path))
     assert code == 2 and "nonsense" in err
+
+
+def test_sweep_runs_the_dispatcher_too_and_the_reminder_reaches_wechat(live_server, world, database_url, tmp_path):
+    runtime = live_server.runtime
+    with runtime.uow().transaction() as session:
+        session.add(WechatIdentity(app="mp", openid="oHu", person_id=world.person("胡敏").id, subscribed=True,
+                                   created_at=runtime.clock.now()))
+    case = world.create_case()
+    at = case.submitted_at + timedelta(hours=24)
+    runtime.clock.set(at)  # the sandbox stamps its calls with the server's clock
+    env = minyi_env(database_url, tmp_path, MINYI_PUBLIC_URL=live_server.url,
+                    WECHAT_API_BASE=f"{live_server.url}/sandbox/api")
+    code, out, err = run_minyi("sweep", "--at", at.isoformat(), env=env)
+    assert code == 0, err
+    jobs = json.loads(out)["jobs"]
+    assert list(jobs) == ["deadlines", "dispatch"]  # the sweep writes the outbox, the dispatcher sends it
+    assert jobs["deadlines"]["result"]["reminders_sent"] == 1
+    assert jobs["dispatch"]["result"]["sent"] == 2  # auto-forward notice and the 24 h reminder to 胡敏
+    response = requests.get(f"{live_server.url}/sandbox/api/calls",
+                            params={"path": "cgi-bin/message/template/send"}, timeout=5)
+    titles = [call["body"]["data"]["title"]["value"] for call in response.json()["calls"]
+              if call["body"]["touser"] == "oHu"]
+    assert titles == ["反映已转交街道", "催办提醒"]
