@@ -31,12 +31,12 @@ def test_gunicorn_serves_healthz_with_two_workers(database_url, engine, tmp_path
     process = subprocess.Popen([str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}",
                                 "server:create_app()"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while True:
             try:
-                response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 assert time.monotonic() < deadline, "gunicorn did not come up"
                 time.sleep(0.2)
         assert response.json() == {"status": "ok", "db": "ok"}
