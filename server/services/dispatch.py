@@ -125,6 +125,9 @@ def send_claimed(uow: UnitOfWork, gateway: WeChatGateway, item: Claimed, max_att
 
 
 def _fetch_media(uow: UnitOfWork, gateway: WeChatGateway, item: Claimed) -> str:
+    missing = [key for key in ("case_id", "media_id", "reporter_id") if not item.payload.get(key)]
+    if missing or item.payload.get("kind", "image") != "image":
+        return _finish(uow, item, "dead", error=f"fetch_media needs an image with {missing or 'kind image'}")
     data = gateway.download_media(str(item.payload["media_id"]))
     try:
         with uow.transaction():
