@@ -28,4 +28,8 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     register_error_handlers(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(dashboard_bp)
+    if settings.sandbox_enabled:
+        from server.sandbox import register_sandbox_api
+
+        register_sandbox_api(app)
     return app
