@@ -31,4 +31,8 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     register_error_handlers(app)
     app.register_blueprint(health_bp)
     miniapp_api.register_api(app)
+    if settings.sandbox_enabled:
+        from server.sandbox import register_sandbox_api
+
+        register_sandbox_api(app)
     return app
