@@ -71,3 +71,26 @@ def test_adding_information_then_rating_dissatisfied_reopens_to_the_unit(live):
     assert [c["id"] for c in unit_caller.get("/cases/inbox").get_json()["items"]] == [case["id"]]
     again = me.post(f"/cases/{case['id']}/rating", json={"satisfaction": "satisfied"})
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "invalid_transition"
+
+
+def test_a_new_wechat_resident_fills_in_the_profile_then_reports(live):
+    import requests
+
+    tokens = requests.post(f"{live.server.url}/api/v1/auth/login", json={"code": "new-user"}, timeout=10).json()
+    from .conftest import ApiCaller
+
+    me = ApiCaller(requests.Session(), None, tokens["access_token"], base_url=live.server.url)
+    no_street = me.post("/cases", json={"description": "路灯坏了"})
+    assert no_street.status_code == 422 and no_street.get_json()["error"]["details"]["field"] == "street_id"
+    hubin = live.world.street("hubin")
+    wrong = me._call("PATCH", "/me", json={"street_id": hubin.id,
+                                          "community_id": live.world.community("景芳社区").id})
+    assert wrong.status_code == 422
+    profile = me._call("PATCH", "/me", json={"name": "李阿姨", "phone": "13800000000", "street_id": hubin.id,
+                                            "community_id": live.world.community("岳王路社区").id})
+    assert profile.status_code == 200 and profile.get_json()["community"]["name"] == "岳王路社区"
+    case = me.post("/cases", json={"description": "路灯坏了"}).get_json()
+    deputy_view = live.sign_in(live.world.person("严民强")).get(f"/cases/{case['id']}").get_json()
+    assert deputy_view["reporter"] == {"id": profile.get_json()["id"], "name": "李阿姨", "phone": "13800000000"}
+    staff = live.sign_in(live.world.person("严民强"))
+    assert staff._call("PATCH", "/me", json={"street_id": hubin.id}).status_code == 403
