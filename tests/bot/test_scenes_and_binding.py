@@ -8,6 +8,7 @@ from server.domain.enums import CaseState
 from server.domain.errors import ValidationError
 from server.models import BindCode, Person, WechatIdentity
 from server.services import people
+from server.services.dispatch import dispatch_due
 
 from .conftest import Phone
 
@@ -110,3 +111,11 @@ def test_a_bind_code_binds_only_the_first_who_claims_it(world, uow):
     people.bind_wechat(uow, openid="o-first", code=code)
     with pytest.raises(ValidationError, match="绑定码无效"):
         people.bind_wechat(uow, openid="o-second", code=code)
+
+
+def test_a_deputy_bound_by_chat_receives_the_new_case_push_in_the_sandbox(bot, world, resident):
+    deputy = _deputy_phone(bot, world)
+    resident.say(STORY)
+    dispatch_due(bot.runtime.uow(), bot.runtime.wechat)
+    pushes = requests.get(f"{bot.url}/sandbox/user/pushes", params={"openid": deputy.openid}, timeout=10).json()
+    assert any("MY-20261128-0001" in str(push["body"]) for push in pushes["pushes"])
