@@ -40,6 +40,8 @@ def routes_for(session: Session, person_id: int | None, now: datetime) -> tuple[
     person = session.get(Person, person_id) if person_id is not None else None
     if person is None:
         return [], "收件人不存在"
+    if not person.is_active:
+        return [], "收件人账号已停用"
     identities = list(session.scalars(select(WechatIdentity).where(WechatIdentity.person_id == person.id)
                                       .order_by(WechatIdentity.last_message_at.desc().nulls_last(),
                                                 WechatIdentity.id.desc())))

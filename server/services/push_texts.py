@@ -83,10 +83,15 @@ def topic_concluded(payload: Payload) -> str:
     return f"议题“{_get(payload, 'topic_title', '议题')}”已结束，感谢您的参与，结果可在议事厅查看。"
 
 
+def opinion_replied(payload: Payload) -> str:
+    return (f"您在议题“{_get(payload, 'topic_title', '议题')}”中的意见收到了回复：\n"
+            f"{_get(payload, 'reply', '请在议事厅查看')}")
+
+
 TEXTS: dict[str, Callable[[Payload], str]] = {
     fn.__name__: fn for fn in (case_submitted, case_accepted, case_auto_forwarded, case_routed, case_resolved,
                               case_reopened, case_rejected, case_merged, case_escalated, case_reminder,
-                              case_overdue, topic_opened, topic_closing, topic_concluded)
+                              case_overdue, topic_opened, topic_closing, topic_concluded, opinion_replied)
 }
 
 TITLES = {
@@ -94,7 +99,7 @@ TITLES = {
     "case_routed": "反映已流转", "case_resolved": "反映已办结", "case_reopened": "反映被退回重办",
     "case_rejected": "反映不予受理", "case_merged": "反映已合并", "case_escalated": "反映已提级",
     "case_reminder": "催办提醒", "case_overdue": "反映超期", "topic_opened": "新议题征集意见",
-    "topic_closing": "议题即将结束", "topic_concluded": "议题已结束",
+    "topic_closing": "议题即将结束", "topic_concluded": "议题已结束", "opinion_replied": "意见收到回复",
 }
 
 

@@ -153,3 +153,11 @@ class PushWorld:
 
         with self.uow().transaction() as session:
             return session.get(OutboxMessage, outbox_id)
+
+    def row_by_key(self, dedupe_key: str):
+        from sqlalchemy import select
+
+        from server.models import OutboxMessage
+
+        with self.uow().transaction() as session:
+            return session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))

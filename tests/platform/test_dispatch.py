@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from server.models import CaseAttachment, OutboxMessage
+from server.domain.enums import Role
+from server.models import CaseAttachment, OutboxMessage, Person, WechatIdentity
 from server.sandbox import sandbox_state
 from server.services.dispatch import dispatch_due, retry_dead
+from server.services.notifications import enqueue
 
 TEMPLATE = "cgi-bin/message/template/send"
 CS = "cgi-bin/message/custom/send"
@@ -70,15 +72,22 @@ def test_mini_program_users_get_subscribe_messages(push_world, gateway, sandbox)
     assert body["touser"] == "oMiniZhang" and "湖滨街道城管中队" in body["data"]["content"]["value"]
 
 
-def test_unreachable_recipients_are_skipped_and_can_be_retried(push_world, gateway, sandbox):
+def test_unreachable_recipients_are_skipped_and_can_be_retried(push_world, gateway, sandbox, clock):
     nobody = push_world.enqueue("case_accepted", "周立群")
     gone = push_world.enqueue("case_accepted", "严民强")
     push_world.bind("严民强", "oYanGone", subscribed=False)
     orphan = push_world.enqueue("case_accepted", None)
-    assert dispatch_due(push_world.uow(), gateway)["skipped"] == 3
+    retired = push_world.world.create_person("退休代表", Role.deputy, "hubin")
+    with push_world.uow().transaction() as session:
+        session.get(Person, retired.id).is_active = False
+        session.add(WechatIdentity(app="mp", openid="oRetired", person_id=retired.id, created_at=clock.now()))
+        session.flush()
+        enqueue(session, kind="case_accepted", recipient_id=retired.id, now=clock.now(), dedupe_key="retired")
+    assert dispatch_due(push_world.uow(), gateway)["skipped"] == 4
     assert push_world.row(nobody).last_error == "收件人没有绑定微信"
     assert push_world.row(gone).last_error == "收件人已取消关注公众号"
     assert push_world.row(orphan).status == "skipped"
+    assert push_world.row_by_key("retired").last_error == "收件人账号已停用"
     assert sandbox.calls(TEMPLATE) == []
 
     push_world.bind("周立群", "oZhou")  # the deputy binds later; staff push the skipped message again
