@@ -176,5 +176,10 @@ from server.outbox_cli import outbox  # noqa: E402  (the group lives in its own 
 
 main.add_command(outbox)
 
+from server.bot_cli import sandbox, wechat  # noqa: E402  (the bot's commands live in their own module)
+
+main.add_command(sandbox)
+main.add_command(wechat)
+
 if __name__ == "__main__":
     main()

@@ -1,7 +1,7 @@
 """api sessions and attachment uploads
 
 Revision ID: e88daa852a9a
-Revises: edd82929b9d6
+Revises: f4e5916f7365
 Create Date: 2026-11-28 18:29:44.292205
 """
 from alembic import op
@@ -10,7 +10,7 @@ import server.db
 
 
 revision = 'e88daa852a9a'
-down_revision = 'edd82929b9d6'
+down_revision = 'f4e5916f7365'
 branch_labels = None
 depends_on = None
 
