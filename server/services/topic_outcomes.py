@@ -126,6 +126,12 @@ def opinion_for_case(uow: UnitOfWork, *, case_id: int) -> Opinion | None:
         return session.scalar(select(Opinion).where(Opinion.case_id == case_id))
 
 
+def opinion_case_id(uow: UnitOfWork, *, opinion_id: int) -> int | None:
+    """The case made from an opinion (the link from the hall into the core loop), if any."""
+    with uow.transaction() as session:
+        return get_opinion(session, opinion_id).case_id
+
+
 def topic_figures(uow: UnitOfWork, *, topic_id: int) -> dict[str, int]:
     """Figures for the panoramic window: participants, opinions, supports, adopted, cases created."""
     with uow.transaction() as session:
