@@ -22,8 +22,10 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     app.extensions["minyi"] = runtime
 
     from server.web.errors import register_error_handlers
+    from server.web.halls import bp as halls_web_bp
     from server.web.health import bp as health_bp
 
     register_error_handlers(app)
     app.register_blueprint(health_bp)
+    app.register_blueprint(halls_web_bp)
     return app
