@@ -27,7 +27,7 @@ from server.models import (
 from .topic_common import load_person
 from .uow import UnitOfWork
 
-MAX_PER_PAGE = 50
+MAX_LIMIT = 100
 SORTS = ("supports", "time")
 
 
@@ -39,10 +39,16 @@ def _viewer(session: Session, viewer_id: int | None) -> Actor | None:
     return load_person(session, viewer_id).as_actor() if viewer_id is not None else None
 
 
-def _page(page: int, per_page: int) -> tuple[int, int]:
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise ValidationError(f"分页参数不正确（每页 1–{MAX_PER_PAGE} 条）", details={"field": "page"})
-    return page, per_page
+def _window(offset: int, limit: int) -> None:
+    if offset < 0 or not 1 <= limit <= MAX_LIMIT:
+        raise ValidationError(f"分页参数不正确（每页 1–{MAX_LIMIT} 条）", details={"field": "limit"})
+
+
+def _page(items: list, offset: int, limit: int, total: int, **extra: Any) -> dict[str, Any]:
+    """One page; `next_offset` is None on the last page."""
+    more = offset + len(items) < total
+    return {"items": items, "total": total, "offset": offset, "next_offset": offset + limit if more else None,
+            **extra}
 
 
 def public_name(person: Person, *, full: bool) -> str:
@@ -90,12 +96,12 @@ def get_topic(uow: UnitOfWork, *, topic_id: int, viewer_id: int | None = None) -
 
 
 def list_opinions(uow: UnitOfWork, *, topic_id: int, viewer_id: int | None = None, sort: str = "supports",
-                  page: int = 1, per_page: int = 20) -> dict[str, Any]:
+                  offset: int = 0, limit: int = 20) -> dict[str, Any]:
     """Opinions of a topic, pinned first, then by supports or newest; hidden ones only for their author
     (with the reason) and for organizers."""
     if sort not in SORTS:
         raise ValidationError("排序方式只能是 supports 或 time", details={"field": "sort"})
-    page, per_page = _page(page, per_page)
+    _window(offset, limit)
     get_topic(uow, topic_id=topic_id, viewer_id=viewer_id)  # existence and draft visibility
     with uow.transaction() as session:
         viewer = _viewer(session, viewer_id)
@@ -110,13 +116,28 @@ def list_opinions(uow: UnitOfWork, *, topic_id: int, viewer_id: int | None = Non
         total = session.scalar(select(func.count()).select_from(query.subquery()))
         order = ([Opinion.pinned.desc(), Opinion.support_count.desc(), Opinion.created_at, Opinion.id]
                  if sort == "supports" else [Opinion.pinned.desc(), Opinion.created_at.desc(), Opinion.id.desc()])
-        rows = list(session.scalars(query.order_by(*order).offset((page - 1) * per_page).limit(per_page)))
+        rows = list(session.scalars(query.order_by(*order).offset(offset).limit(limit)))
         mine = set()
         if viewer is not None and rows:
             mine = set(session.scalars(select(Support.opinion_id).where(
                 Support.person_id == viewer.person_id, Support.opinion_id.in_([o.id for o in rows]))))
         items = [_opinion_view(session, o, viewer, organizer, o.id in mine) for o in rows]
-        return {"items": items, "page": page, "per_page": per_page, "total": total, "sort": sort}
+        return _page(items, offset, limit, total, sort=sort)
+
+
+def get_opinion_view(uow: UnitOfWork, *, opinion_id: int, viewer_id: int | None = None) -> dict[str, Any]:
+    """One opinion as `list_opinions` shows it to this viewer (a hidden one only to its author and organizers)."""
+    with uow.transaction() as session:
+        opinion = session.get(Opinion, opinion_id)
+        viewer = _viewer(session, viewer_id)
+        topic = session.get(Topic, opinion.topic_id) if opinion else None
+        organizer = viewer is not None and topic is not None and may_organize(viewer, topic.street_id)
+        own = viewer is not None and opinion is not None and opinion.author_id == viewer.person_id
+        if opinion is None or (opinion.hidden and not (own or organizer)):
+            raise NotFoundError("找不到该意见", details={"opinion_id": opinion_id})
+        supported = viewer is not None and session.scalar(select(Support.id).where(
+            Support.opinion_id == opinion.id, Support.person_id == viewer.person_id)) is not None
+        return _opinion_view(session, opinion, viewer, organizer, supported)
 
 
 def _opinion_view(session: Session, opinion: Opinion, viewer: Actor | None, organizer: bool,
@@ -142,9 +163,9 @@ def _opinion_view(session: Session, opinion: Opinion, viewer: Actor | None, orga
 
 
 def list_topics(uow: UnitOfWork, *, viewer_id: int | None = None, state: str | None = None,
-                street_id: int | None = None, page: int = 1, per_page: int = 20) -> dict[str, Any]:
+                street_id: int | None = None, offset: int = 0, limit: int = 20) -> dict[str, Any]:
     """Topics newest first; drafts only of streets the viewer organizes."""
-    page, per_page = _page(page, per_page)
+    _window(offset, limit)
     if state is not None and state not in TopicState.__members__:
         raise ValidationError("议题状态不正确", details={"field": "state"})
     with uow.transaction() as session:
@@ -160,10 +181,9 @@ def list_topics(uow: UnitOfWork, *, viewer_id: int | None = None, state: str | N
             query = query.where(or_(Topic.state != TopicState.draft, Topic.street_id == viewer.street_id))
         total = session.scalar(select(func.count()).select_from(query.subquery()))
         rows = session.scalars(query.order_by(Topic.created_at.desc(), Topic.id.desc())
-                               .offset((page - 1) * per_page).limit(per_page))
+                               .offset(offset).limit(limit))
         now = uow.clock.now()
-        return {"items": [topic_summary(session, t, now) for t in rows], "page": page, "per_page": per_page,
-                "total": total}
+        return _page([topic_summary(session, t, now) for t in rows], offset, limit, total)
 
 
 def list_open_topics_for(uow: UnitOfWork, *, person_id: int, limit: int = 10) -> list[Topic]:
@@ -187,5 +207,5 @@ def open_topics_near(uow: UnitOfWork, *, person_id: int, limit: int = 10) -> lis
         return [topic_summary(session, session.get(Topic, t.id), now) for t in topics]
 
 
-__all__ = ["get_topic", "list_open_topics_for", "list_opinions", "list_topics", "open_topics_near",
+__all__ = ["get_opinion_view", "get_topic", "list_open_topics_for", "list_opinions", "list_topics", "open_topics_near",
            "public_name", "topic_summary"]

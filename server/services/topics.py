@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from server.domain.case_rules import Actor
 from server.domain.errors import InvalidTransitionError, NotFoundError, ValidationError
@@ -23,7 +23,17 @@ from server.domain.topics import (
     TopicState,
     check_organizer,
 )
-from server.models import Attachment, Community, HallPresence, Opinion, Person, Street, Topic, TopicAttachment
+from server.models import (
+    Attachment,
+    Community,
+    HallPresence,
+    Opinion,
+    Person,
+    Street,
+    Topic,
+    TopicAttachment,
+    TopicSubscription,
+)
 
 from .opinions import post_opinion
 from .topic_common import (
@@ -42,6 +52,7 @@ __all__ = [
     "close_due", "close_topic", "create_topic", "current_topic_for", "edit_topic", "enter_topic",
     "enter_topic_by_number", "extend_topic", "leave_topic", "list_open_topics_for", "notify_closing_due",
     "open_due", "open_topic", "parse_topic_scene", "post_opinion_from_chat", "run_hall_schedule",
+    "subscribe_topics", "unsubscribe_topics",
 ]
 SCENE_RE = re.compile(r"^(?:qrscene_)?topic:(\d+)$")
 
@@ -261,6 +272,28 @@ def notify_closing_due(uow: UnitOfWork) -> list[int]:
 def run_hall_schedule(uow: UnitOfWork) -> dict[str, list[int]]:
     """The one periodic job for halls: open, warn, close. Safe to run from several processes at once."""
     return {"opened": open_due(uow), "closing_notified": notify_closing_due(uow), "closed": close_due(uow)}
+
+
+def subscribe_topics(uow: UnitOfWork, *, person_id: int, street_id: int | None = None) -> int:
+    """A resident opts in to hear when a topic opens in a street (their own by default); returns the street."""
+    with uow.transaction() as session:
+        person = load_person(session, person_id)
+        street_id = street_id or person.street_id
+        if street_id is None or session.get(Street, street_id) is None:
+            raise ValidationError("请选择街道", details={"field": "street_id"})
+        if session.scalar(select(TopicSubscription.id).where(TopicSubscription.person_id == person.id,
+                                                             TopicSubscription.street_id == street_id)) is None:
+            session.add(TopicSubscription(person_id=person.id, street_id=street_id, created_at=uow.clock.now()))
+        return street_id
+
+
+def unsubscribe_topics(uow: UnitOfWork, *, person_id: int, street_id: int | None = None) -> None:
+    """Stop hearing about new topics (of one street, or of all)."""
+    with uow.transaction() as session:
+        query = delete(TopicSubscription).where(TopicSubscription.person_id == person_id)
+        if street_id is not None:
+            query = query.where(TopicSubscription.street_id == street_id)
+        session.execute(query)
 
 
 # --- Hall mode in chat: the bot calls these; the rules stay here. -------------------------------

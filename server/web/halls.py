@@ -23,7 +23,7 @@ def topic_page(topic_id: int):
     uow = current_app.extensions["minyi"].uow()
     try:
         topic = topic_queries.get_topic(uow, topic_id=topic_id)
-        opinions = topic_queries.list_opinions(uow, topic_id=topic_id, sort="supports", per_page=50)
+        opinions = topic_queries.list_opinions(uow, topic_id=topic_id, sort="supports", limit=100)
     except NotFoundError:
         return render_template("hall_topic.html", topic=None, local_time=local_time), 404
     return render_template("hall_topic.html", topic=topic, opinions=opinions, local_time=local_time)

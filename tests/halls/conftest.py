@@ -53,3 +53,24 @@ class Hall:
 @pytest.fixture
 def hall(world, runtime, clock) -> Hall:
     return Hall(world, runtime, clock)
+
+
+@pytest.fixture
+def sign_in(client, runtime, world):
+    """sign_in("徐芳") -> an API caller with a fresh bearer session for that demo person."""
+    from server.services import api_sessions
+    from tests.api.conftest import ApiCaller
+
+    def make(name: str) -> ApiCaller:
+        person = world.person(name)
+        tokens = api_sessions.start_session(runtime.uow(), person_id=person.id, method="password")
+        return ApiCaller(client, person, tokens.access_token)
+
+    return make
+
+
+@pytest.fixture
+def anonymous_caller(client):
+    from tests.api.conftest import ApiCaller
+
+    return ApiCaller(client)

@@ -105,8 +105,10 @@ def test_pin_one_and_reply_and_sort(hall, clock):
 
     assert order("supports") == [third.id, second.id, first.id]
     assert order("time") == [third.id, second.id, first.id]
-    page = topic_queries.list_opinions(hall.uow, topic_id=topic.id, sort="time", page=2, per_page=2)
-    assert ([o["id"] for o in page["items"]], page["total"]) == ([first.id], 3)
+    page = topic_queries.list_opinions(hall.uow, topic_id=topic.id, sort="time", limit=2)
+    assert (len(page["items"]), page["total"], page["next_offset"]) == (2, 3, 2)
+    page = topic_queries.list_opinions(hall.uow, topic_id=topic.id, sort="time", offset=2, limit=2)
+    assert ([o["id"] for o in page["items"]], page["next_offset"]) == ([first.id], None)
     assert [p.recipient_id for p in hall.pushes("opinion_replied")] == [hall.id("朱伟")]
     with pytest.raises(ValidationError):
         topic_queries.list_opinions(hall.uow, topic_id=topic.id, sort="random")
