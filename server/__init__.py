@@ -33,4 +33,8 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     app.register_blueprint(health_bp)
     app.register_blueprint(halls_web_bp)
     miniapp_api.register_api(app)
+    if settings.sandbox_enabled:
+        from server.sandbox import register_sandbox_api
+
+        register_sandbox_api(app)
     return app
