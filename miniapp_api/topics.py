@@ -213,6 +213,11 @@ def figures(path: TopicPath):
     return answer(TopicFigures, topic_outcomes.topic_figures(runtime().uow(), topic_id=path.topic_id))
 
 
+def _gateway(rt):
+    """WeChat makes the code only with real credentials; otherwise the code links to the topic's page."""
+    return rt.wechat if rt.settings.wechat_configured else None
+
+
 def _file(data: bytes, fmt: str, name: str) -> Response:
     response = Response(data, mimetype=posters.FORMATS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
@@ -227,7 +232,7 @@ def poster(path: TopicPath, query: FileQuery):
         raise ValidationError("海报只提供 PDF 或 PNG", details={"field": "format"})
     rt = runtime()
     topic_queries.get_topic(rt.uow(), topic_id=path.topic_id, viewer_id=current_person_id())
-    data = posters.topic_poster(rt.uow(), topic_id=path.topic_id, fmt=fmt, gateway=getattr(rt, "wechat", None))
+    data = posters.topic_poster(rt.uow(), topic_id=path.topic_id, fmt=fmt, gateway=_gateway(rt))
     return _file(data, fmt, f"topic-{path.topic_id}-poster")
 
 
@@ -239,7 +244,7 @@ def qrcode(path: TopicPath, query: FileQuery):
         raise ValidationError("二维码只提供 PNG 或 SVG", details={"field": "format"})
     rt = runtime()
     topic_queries.get_topic(rt.uow(), topic_id=path.topic_id, viewer_id=current_person_id())
-    data = posters.topic_qr(rt.uow(), topic_id=path.topic_id, fmt=fmt, gateway=getattr(rt, "wechat", None))
+    data = posters.topic_qr(rt.uow(), topic_id=path.topic_id, fmt=fmt, gateway=_gateway(rt))
     return _file(data, fmt, f"topic-{path.topic_id}-qrcode")
 
 

@@ -15,8 +15,8 @@ FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 
 
 class QrGateway(Protocol):
-    def create_qrcode(self, scene: str) -> Any:
-        """WeChat's qrcode/create with a permanent string scene; the answer has `ticket` and `url`."""
+    def create_qrcode(self, scene_str: str, *, permanent: bool = False) -> Any:
+        """WeChat's qrcode/create with a string scene; the answer has `ticket` and `url`."""
 
 
 def topic_scene(topic_id: int) -> str:
@@ -45,7 +45,8 @@ def topic_qr_content(uow: UnitOfWork, *, topic_id: int, gateway: QrGateway | Non
         if topic.qr_url:
             return topic.qr_url
     # The WeChat call happens outside any transaction: no row stays locked while the network answers.
-    answer = gateway.create_qrcode(topic_scene(topic_id))
+    # Permanent (QR_LIMIT_STR_SCENE): a printed poster must keep working after WeChat's 30-day limit.
+    answer = gateway.create_qrcode(topic_scene(topic_id), permanent=True)
     with uow.transaction() as session:
         topic = session.get(Topic, topic_id, with_for_update=True)
         if not topic.qr_url:  # a concurrent request may have cached one; keep the first
