@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     wechat_template_id: str = Field("minyi-notice", alias="WECHAT_TEMPLATE_ID")
     miniapp_template_id: str = Field("minyi-notice", alias="MINIAPP_TEMPLATE_ID")
     redis_prefix: str = Field("minyi", min_length=1, alias="MINYI_REDIS_PREFIX")
+    bot_rate_limit: str = Field("20/minute", alias="MINYI_BOT_RATE_LIMIT")
     reminder_hours: Annotated[tuple[int, ...], NoDecode] = Field((24, 48, 66), alias="MINYI_REMINDER_HOURS")
 
     @field_validator("database_url")
@@ -81,6 +82,17 @@ class Settings(BaseSettings):
             base64.b64decode(value + "=", validate=True)
         except binascii.Error as exc:
             raise ValueError("is not base64") from exc
+        return value
+
+    @field_validator("bot_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError("must be a rate such as 20/minute or 20/minute;200/day") from exc
         return value
 
     @field_validator("reminder_hours", mode="before")
