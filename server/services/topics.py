@@ -1,18 +1,18 @@
-"""Deliberation halls (居民议事): a topic's life from draft to open to closed, on time, and hall mode in chat.
+"""Deliberation halls (居民议事): a topic's life from draft to open to closed, on time.
 
 Opinions and supports live in `opinions.py`, conclusions in `topic_outcomes.py`, read views in
-`topic_queries.py`; the names the bot needs are re-exported here.
+`topic_queries.py`, opting in and hall mode in chat in `topic_chat.py`; the names the bot needs
+(`list_open_topics_for`, `enter_topic`, `post_opinion_from_chat`, ...) are re-exported here.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from server.domain.case_rules import Actor
-from server.domain.errors import InvalidTransitionError, NotFoundError, ValidationError
+from server.domain.errors import InvalidTransitionError, ValidationError
 from server.domain.topics import (
     CLOSING_NOTICE_HOURS,
     MAX_BACKGROUND,
@@ -26,16 +26,22 @@ from server.domain.topics import (
 from server.models import (
     Attachment,
     Community,
-    HallPresence,
-    Opinion,
     Person,
     Street,
     Topic,
     TopicAttachment,
-    TopicSubscription,
 )
 
-from .opinions import post_opinion
+from .topic_chat import (
+    current_topic_for,
+    enter_topic,
+    enter_topic_by_number,
+    leave_topic,
+    parse_topic_scene,
+    post_opinion_from_chat,
+    subscribe_topics,
+    unsubscribe_topics,
+)
 from .topic_common import (
     clean_text,
     load_person,
@@ -54,7 +60,6 @@ __all__ = [
     "open_due", "open_topic", "parse_topic_scene", "post_opinion_from_chat", "run_hall_schedule",
     "subscribe_topics", "unsubscribe_topics",
 ]
-SCENE_RE = re.compile(r"^(?:qrscene_)?topic:(\d+)$")
 
 
 def _check_state(topic: Topic, allowed: set[TopicState], doing: str) -> None:
@@ -138,13 +143,13 @@ def edit_topic(uow: UnitOfWork, *, actor_id: int, topic_id: int, title: str | No
         if street_id is not None or community_id is not None:
             topic.street_id, topic.community_id = _scope(session, street_id or topic.street_id, community_id, actor)
             check_organizer(actor.as_actor(), topic.street_id)
-        new_opens = None if clear_opens_at else (opens_at or topic.opens_at)
-        new_closes = closes_at or topic.closes_at
         if opens_at is not None or closes_at is not None or clear_opens_at:
-            _check_window(opens_at if opens_at is not None else None, new_closes, now)
+            new_opens = None if clear_opens_at else (opens_at or topic.opens_at)
+            new_closes = closes_at or topic.closes_at
+            _check_window(opens_at, new_closes, now)  # a newly chosen opening time must still lie ahead
             if new_opens is not None and new_closes <= new_opens:
                 raise ValidationError("截止时间须晚于开放时间", details={"field": "closes_at"})
-        topic.opens_at, topic.closes_at = new_opens, new_closes
+            topic.opens_at, topic.closes_at = new_opens, new_closes
         if attachment_ids is not None:
             _attach(session, topic, attachment_ids, now)
         topic.updated_at = now
@@ -272,103 +277,3 @@ def notify_closing_due(uow: UnitOfWork) -> list[int]:
 def run_hall_schedule(uow: UnitOfWork) -> dict[str, list[int]]:
     """The one periodic job for halls: open, warn, close. Safe to run from several processes at once."""
     return {"opened": open_due(uow), "closing_notified": notify_closing_due(uow), "closed": close_due(uow)}
-
-
-def subscribe_topics(uow: UnitOfWork, *, person_id: int, street_id: int | None = None) -> int:
-    """A resident opts in to hear when a topic opens in a street (their own by default); returns the street."""
-    with uow.transaction() as session:
-        person = load_person(session, person_id)
-        street_id = street_id or person.street_id
-        if street_id is None or session.get(Street, street_id) is None:
-            raise ValidationError("请选择街道", details={"field": "street_id"})
-        if session.scalar(select(TopicSubscription.id).where(TopicSubscription.person_id == person.id,
-                                                             TopicSubscription.street_id == street_id)) is None:
-            session.add(TopicSubscription(person_id=person.id, street_id=street_id, created_at=uow.clock.now()))
-        return street_id
-
-
-def unsubscribe_topics(uow: UnitOfWork, *, person_id: int, street_id: int | None = None) -> None:
-    """Stop hearing about new topics (of one street, or of all)."""
-    with uow.transaction() as session:
-        query = delete(TopicSubscription).where(TopicSubscription.person_id == person_id)
-        if street_id is not None:
-            query = query.where(TopicSubscription.street_id == street_id)
-        session.execute(query)
-
-
-# --- Hall mode in chat: the bot calls these; the rules stay here. -------------------------------
-
-def parse_topic_scene(scene: str | None) -> int | None:
-    """The topic id in a QR scene ("topic:12", or "qrscene_topic:12" from a subscribe event)."""
-    match = SCENE_RE.match((scene or "").strip())
-    return int(match.group(1)) if match else None
-
-
-def enter_topic(uow: UnitOfWork, *, person_id: int, topic_id: int) -> Topic:
-    """Put a chat user in a hall (after a QR scan or `议题 N`); their texts become opinions there."""
-    with uow.transaction() as session:
-        load_person(session, person_id)
-        topic = session.get(Topic, topic_id)
-        if topic is None:
-            raise NotFoundError("找不到该议题", details={"topic_id": topic_id})
-        if topic.state != TopicState.open or topic.closes_at <= uow.clock.now():
-            raise InvalidTransitionError(f"议题“{topic.title}”当前{_label(topic, uow.clock.now())}，不能参与",
-                                         details={"state": topic.state.value})
-        presence = session.get(HallPresence, person_id)
-        if presence is None:
-            session.add(HallPresence(person_id=person_id, topic_id=topic.id, entered_at=uow.clock.now()))
-        else:
-            presence.topic_id, presence.entered_at = topic.id, uow.clock.now()
-        session.flush()
-        return topic
-
-
-def enter_topic_by_number(uow: UnitOfWork, *, person_id: int, number: int) -> Topic:
-    """`议题 N`: enter the N-th topic of the list `list_open_topics_for` gave this person."""
-    topics = list_open_topics_for(uow, person_id=person_id)
-    if not 1 <= number <= len(topics):
-        raise ValidationError(f"没有第 {number} 个议题，请回复“议题”查看正在征集意见的议题",
-                              details={"number": number})
-    return enter_topic(uow, person_id=person_id, topic_id=topics[number - 1].id)
-
-
-def leave_topic(uow: UnitOfWork, *, person_id: int) -> Topic | None:
-    """`退出`: leave the hall; returns the topic left, or None if the person was in none."""
-    with uow.transaction() as session:
-        presence = session.get(HallPresence, person_id)
-        if presence is None:
-            return None
-        topic = session.get(Topic, presence.topic_id)
-        session.delete(presence)
-        return topic
-
-
-def current_topic_for(uow: UnitOfWork, *, person_id: int) -> Topic | None:
-    """The open hall the person is in; a hall that closed meanwhile is left automatically."""
-    with uow.transaction() as session:
-        presence = session.get(HallPresence, person_id)
-        if presence is None:
-            return None
-        topic = session.get(Topic, presence.topic_id)
-        if topic is None or topic.state != TopicState.open or topic.closes_at <= uow.clock.now():
-            session.delete(presence)
-            return None
-        return topic
-
-
-def post_opinion_from_chat(uow: UnitOfWork, *, person_id: int, text: str,
-                           attachment_ids: Sequence[int] = ()) -> tuple[Topic, Opinion]:
-    """A text in hall mode becomes an opinion in the person's hall; (topic, opinion)."""
-    with uow.transaction() as session:
-        presence = session.get(HallPresence, person_id)
-        if presence is None:
-            raise InvalidTransitionError("您当前不在任何议事厅，请扫码或回复“议题”选择议题")
-        opinion = post_opinion(uow, author_id=person_id, topic_id=presence.topic_id, text=text,
-                               attachment_ids=attachment_ids, source="chat")
-        return session.get(Topic, presence.topic_id), opinion
-
-
-def _label(topic: Topic, now: datetime) -> str:
-    if topic.state == TopicState.open and topic.closes_at <= now:
-        return "已截止"
-    return STATE_LABELS[topic.state]
