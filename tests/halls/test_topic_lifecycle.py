@@ -8,13 +8,12 @@ import pytest
 from server.domain.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from server.domain.topics import TopicState
 from server.models import Topic, TopicEvent, TopicSubscription
-from server.services import topics
+from server.services import opinions, topics
 
 
 def test_a_scheduled_draft_opens_on_time_and_tells_council_members_and_subscribers(hall, world, clock):
-    with hall.runtime.uow().transaction() as session:
-        session.add(TopicSubscription(person_id=hall.id("朱伟"), street_id=world.street("kaixuan").id,
-                                      created_at=clock.now()))
+    assert topics.subscribe_topics(hall.uow, person_id=hall.id("朱伟")) == world.street("kaixuan").id
+    topics.subscribe_topics(hall.uow, person_id=hall.id("朱伟"))  # twice is still once
     topic = hall.create(opens_in_hours=2)
     assert topic.state == TopicState.draft
     assert topics.open_due(hall.uow) == []
@@ -25,11 +24,12 @@ def test_a_scheduled_draft_opens_on_time_and_tells_council_members_and_subscribe
     assert sorted(p.recipient_id for p in pushes) == sorted([hall.id("张秀英"), hall.id("朱伟")])
     assert pushes[0].payload["topic_title"] == "凤起东路行人过街安全"
     assert pushes[0].payload["topic_id"] == topic.id
+    assert hall.count(TopicSubscription) == 1
 
 
 def test_an_open_topic_warns_24_hours_before_closing_then_closes_on_time(hall, clock):
     topic = hall.open_now(lasts_hours=48)
-    topics.post_opinion(hall.uow, author_id=hall.id("朱伟"), topic_id=topic.id, text="建议增设人行横道信号灯")
+    opinions.post_opinion(hall.uow, author_id=hall.id("朱伟"), topic_id=topic.id, text="建议增设人行横道信号灯")
     clock.advance(hours=23)
     assert topics.notify_closing_due(hall.uow) == []
     clock.advance(hours=2)
