@@ -1,6 +1,7 @@
 """Read views of halls, ready for JSON and pages: who sees what (hidden opinions, names) is decided here."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -121,8 +122,31 @@ def list_opinions(uow: UnitOfWork, *, topic_id: int, viewer_id: int | None = Non
         if viewer is not None and rows:
             mine = set(session.scalars(select(Support.opinion_id).where(
                 Support.person_id == viewer.person_id, Support.opinion_id.in_([o.id for o in rows]))))
-        items = [_opinion_view(session, o, viewer, organizer, o.id in mine) for o in rows]
+        page = _preload(session, rows)
+        items = [_opinion_view(o, viewer, organizer, o.id in mine, page) for o in rows]
         return _page(items, offset, limit, total, sort=sort)
+
+
+@dataclass
+class _PageRows:
+    """A page's authors, cases and photo ids, loaded in one query each instead of one per opinion."""
+
+    authors: dict[int, Person]
+    cases: dict[int, Case]
+    photos: dict[int, list[int]]
+
+
+def _preload(session: Session, rows: list[Opinion]) -> _PageRows:
+    ids = [o.id for o in rows]
+    authors = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_({o.author_id for o in rows})))}
+    case_ids = {o.case_id for o in rows if o.case_id}
+    cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(case_ids)))} if case_ids else {}
+    photos: dict[int, list[int]] = {}
+    for opinion_id, attachment_id in session.execute(
+            select(OpinionAttachment.opinion_id, OpinionAttachment.attachment_id)
+            .where(OpinionAttachment.opinion_id.in_(ids)).order_by(OpinionAttachment.id)):
+        photos.setdefault(opinion_id, []).append(attachment_id)
+    return _PageRows(authors, cases, photos)
 
 
 def get_opinion_view(uow: UnitOfWork, *, opinion_id: int, viewer_id: int | None = None) -> dict[str, Any]:
@@ -137,14 +161,14 @@ def get_opinion_view(uow: UnitOfWork, *, opinion_id: int, viewer_id: int | None 
             raise NotFoundError("找不到该意见", details={"opinion_id": opinion_id})
         supported = viewer is not None and session.scalar(select(Support.id).where(
             Support.opinion_id == opinion.id, Support.person_id == viewer.person_id)) is not None
-        return _opinion_view(session, opinion, viewer, organizer, supported)
+        return _opinion_view(opinion, viewer, organizer, supported, _preload(session, [opinion]))
 
 
-def _opinion_view(session: Session, opinion: Opinion, viewer: Actor | None, organizer: bool,
-                  supported: bool) -> dict[str, Any]:
-    author = session.get(Person, opinion.author_id)
+def _opinion_view(opinion: Opinion, viewer: Actor | None, organizer: bool,
+                  supported: bool, page: _PageRows) -> dict[str, Any]:
+    author = page.authors[opinion.author_id]
     own = viewer is not None and viewer.person_id == opinion.author_id
-    case = session.get(Case, opinion.case_id) if opinion.case_id else None
+    case = page.cases.get(opinion.case_id) if opinion.case_id else None
     view = {
         "id": opinion.id, "text": opinion.text, "author_name": public_name(author, full=organizer or own),
         "is_council_member": opinion.is_council_member, "support_count": opinion.support_count,
@@ -152,8 +176,7 @@ def _opinion_view(session: Session, opinion: Opinion, viewer: Actor | None, orga
         "reply": opinion.reply, "replied_at": _iso(opinion.replied_at), "created_at": _iso(opinion.created_at),
         "is_mine": own, "supported_by_me": supported,
         "case_tracking_number": case.tracking_number if case else None,
-        "attachment_ids": list(session.scalars(select(OpinionAttachment.attachment_id)
-                                               .where(OpinionAttachment.opinion_id == opinion.id))),
+        "attachment_ids": page.photos.get(opinion.id, []),
     }
     if opinion.hidden and (own or organizer):
         view["hide_reason"] = opinion.hide_reason
