@@ -23,7 +23,8 @@ def test_the_poster_carries_a_cached_wechat_qr_ticket(live_server, engine, clock
     settings = load_settings({"DATABASE_URL": str(engine.url.render_as_string(hide_password=False)),
                               "MINYI_INSTANCE_DIR": str(tmp_path / "wechat"), "MINYI_ENV": "testing",
                               "WECHAT_APP_ID": "wx1234567890abcdef", "WECHAT_APP_SECRET": "real-looking-secret",
-                              "WECHAT_API_BASE": f"{live_server.url}/sandbox/api"})
+                              "WECHAT_API_BASE": f"{live_server.url}/sandbox/api",
+                              "WECHAT_TIMEOUT_SECONDS": "15"})  # a busy test machine must not time out
     runtime = build_runtime(settings, clock=clock, engine=engine)
     assert settings.wechat_configured
     calls = f"{live_server.url}/sandbox/api/calls"
