@@ -30,7 +30,7 @@ def build_limiter(app: Flask, settings: Settings) -> Limiter:
         storage_options={"socket_connect_timeout": 0.3, "socket_timeout": 0.3} if redis else {},
         strategy="moving-window",
         in_memory_fallback_enabled=True,
-        key_prefix=f"minyi-bot:{settings.wechat_app_id or settings.sandbox_app_id}",
+        key_prefix=f"{settings.redis_prefix}:bot:{settings.wechat_app_id or settings.sandbox_app_id}",
         headers_enabled=False,
     )
     limiter.init_app(app)

@@ -37,11 +37,11 @@ class Settings(BaseSettings):
     wechat_api_base: str = Field("", alias="WECHAT_API_BASE")
     miniapp_app_id: str = Field("", alias="MINIAPP_APP_ID")
     miniapp_app_secret: str = Field("", alias="MINIAPP_APP_SECRET")
+    bot_rate_limit: str = Field("20/minute", alias="MINYI_BOT_RATE_LIMIT")
     wechat_timeout_seconds: float = Field(3.0, gt=0, le=30, alias="WECHAT_TIMEOUT_SECONDS")
     wechat_template_id: str = Field("minyi-notice", alias="WECHAT_TEMPLATE_ID")
     miniapp_template_id: str = Field("minyi-notice", alias="MINIAPP_TEMPLATE_ID")
     redis_prefix: str = Field("minyi", min_length=1, alias="MINYI_REDIS_PREFIX")
-    bot_rate_limit: str = Field("20/minute", alias="MINYI_BOT_RATE_LIMIT")
     reminder_hours: Annotated[tuple[int, ...], NoDecode] = Field((24, 48, 66), alias="MINYI_REMINDER_HOURS")
 
     @field_validator("database_url")

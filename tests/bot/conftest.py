@@ -105,8 +105,8 @@ def serve(database_url, engine, clock, tmp_path) -> Iterator:
 
 
 @pytest.fixture
-def bot(serve, world) -> Server:
-    """The app with the demo's reference world (streets, deputies, categories)."""
+def bot(serve) -> Server:
+    """The whole app on a real port (add the `world` fixture for streets, deputies, categories)."""
     return serve()
 
 

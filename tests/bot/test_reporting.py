@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 
 from server.domain.enums import CaseState
-from server.models import Case, CaseEvent, InboundMessage
+from server.models import Attachment, Case, CaseAttachment, CaseEvent, InboundMessage
+from server.services.dispatch import dispatch_due
 
 from .conftest import Phone
 
@@ -109,3 +110,15 @@ def test_anything_not_understood_gets_help_not_an_error(bot, resident):
     assert "暂不支持" in reply and "帮助" in reply
     assert "查询" in resident.say("帮助")
     assert bot.count(Case) == 0
+
+
+def test_the_dispatcher_downloads_the_photo_and_attaches_it_to_the_case(bot, resident):
+    resident.say(STORY)
+    resident.photo()
+    assert dispatch_due(bot.runtime.uow(), bot.runtime.wechat)["sent"] >= 1
+    [case] = bot.cases()
+    [link] = bot.rows(CaseAttachment, CaseAttachment.case_id == case.id)
+    [attachment] = bot.rows(Attachment, Attachment.id == link.attachment_id)
+    assert link.kind == "report" and attachment.content_type == "image/jpeg"
+    assert bot.runtime.storage.exists(attachment.sha256)
+    assert [row.status for row in bot.outbox("fetch_media")] == ["sent"]

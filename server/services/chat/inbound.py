@@ -1,6 +1,7 @@
 """One inbound WeChat message or event -> exactly one effect and one stored reply, whatever the retries."""
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlalchemy import select, update
@@ -21,10 +22,14 @@ ACTIVE_EVENTS = frozenset({"subscribe", "subscribe_scan", "scan", "click", "view
 
 
 def dedupe_key(message: dict[str, Any]) -> str:
-    """MsgId for messages; sender + CreateTime + event for events (they carry no MsgId)."""
+    """MsgId for messages; sender + CreateTime + event for events (they carry no MsgId). The event's
+    key (menu item, QR scene) is added, hashed, so two different clicks in one second both count."""
     if message["msg_type"] != "event" and message.get("msg_id"):
         return f"msg:{message['msg_id']}"
-    return f"evt:{message['openid']}:{message['create_time']}:{(message.get('event') or '')[:32]}"
+    key = f"evt:{message['openid']}:{message['create_time']}:{(message.get('event') or '')[:24]}"
+    if message.get("event_key"):
+        key += ":" + hashlib.sha1(message["event_key"].encode()).hexdigest()[:12]
+    return key
 
 
 def _claim(session: Session, key: str, message: dict[str, Any], now) -> int | None:
