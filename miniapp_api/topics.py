@@ -213,6 +213,11 @@ def figures(path: TopicPath):
     return answer(TopicFigures, topic_outcomes.topic_figures(runtime().uow(), topic_id=path.topic_id))
 
 
+def _binary(description: str, *types: str) -> dict:
+    return {"description": description,
+            "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in types}}
+
+
 def _gateway(rt):
     """WeChat makes the code only with real credentials; otherwise the code links to the topic's page."""
     return rt.wechat if rt.settings.wechat_configured else None
@@ -224,7 +229,8 @@ def _file(data: bytes, fmt: str, name: str) -> Response:
     return response
 
 
-@bp.get("/topics/<int:topic_id>/poster", summary="下载海报（A4，PDF 或 PNG）", responses=errors(403, 404))
+@bp.get("/topics/<int:topic_id>/poster", summary="下载海报（A4，PDF 或 PNG）",
+        responses={200: _binary("the A4 poster", "application/pdf", "image/png"), **errors(403, 404)})
 @roles(OFFICES)
 def poster(path: TopicPath, query: FileQuery):
     fmt = query.format or "pdf"
@@ -236,7 +242,8 @@ def poster(path: TopicPath, query: FileQuery):
     return _file(data, fmt, f"topic-{path.topic_id}-poster")
 
 
-@bp.get("/topics/<int:topic_id>/qrcode", summary="议题二维码（PNG 或 SVG）", responses=errors(403, 404))
+@bp.get("/topics/<int:topic_id>/qrcode", summary="议题二维码（PNG 或 SVG）",
+        responses={200: _binary("the QR code", "image/png", "image/svg+xml"), **errors(403, 404)})
 @roles(OFFICES)
 def qrcode(path: TopicPath, query: FileQuery):
     fmt = query.format or "png"
