@@ -27,9 +27,10 @@ def openapi_options() -> dict[str, Any]:
 
 def blueprints() -> list[MinyiBlueprint]:
     # Imported here so that nothing is built at import time of the package.
+    from . import topics
     from .routes import auth, case_actions, cases, me, reference, uploads
 
-    return [auth.public, auth.bp, me.bp, reference.bp, uploads.bp, cases.bp, case_actions.bp]
+    return [auth.public, auth.bp, me.bp, reference.bp, uploads.bp, cases.bp, case_actions.bp, topics.bp]
 
 
 def register_api(app) -> None:

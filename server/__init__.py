@@ -27,11 +27,13 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
 
     from server.web.dashboard import bp as dashboard_bp
     from server.web.errors import register_error_handlers
+    from server.web.halls import bp as halls_web_bp
     from server.web.health import bp as health_bp
 
     register_error_handlers(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(halls_web_bp)
     miniapp_api.register_api(app)
 
     from bot import init_bot

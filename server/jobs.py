@@ -12,7 +12,6 @@ from `_builtin_jobs()` below or from code that runs before the scheduler is buil
 """
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from server.runtime import Runtime
 log = logging.getLogger(__name__)
 
 DEADLINE_SWEEP_SECONDS = 60
+HALLS_SECONDS = 60
 DISPATCH_SECONDS = 5
 DISPATCH_LIMIT = 100
 DISPATCH_ROUNDS = 10  # at most this many batches of DISPATCH_LIMIT per run
@@ -64,22 +64,10 @@ def sweep_deadlines_job(runtime: Runtime) -> dict[str, Any]:
     return sweep_deadlines(runtime.uow())
 
 
-def _dispatch_service() -> Callable[..., Any] | None:
-    """The outbox dispatcher, once the WeChat gateway and dispatcher are installed."""
-    try:
-        module = importlib.import_module("server.services.dispatch")
-    except ModuleNotFoundError as exc:
-        if exc.name != "server.services.dispatch":
-            raise
-        return None
-    return getattr(module, "dispatch_due", None)
-
-
 def dispatch_outbox_job(runtime: Runtime) -> Any:
     """Send the pushes that are due through the WeChat gateway."""
-    dispatch_due = _dispatch_service()
-    if dispatch_due is None:
-        return {"skipped": "dispatcher not installed"}
+    from server.services.dispatch import dispatch_due
+
     # runtime.wechat: one gateway per process (HTTP session, shared access-token storage).
     totals: dict[str, int] = {}
     for _ in range(DISPATCH_ROUNDS):  # a burst (a thousand reminders at 24 h) drains without waiting
@@ -92,10 +80,18 @@ def dispatch_outbox_job(runtime: Runtime) -> Any:
 
 
 def _builtin_jobs() -> list[PeriodicJob]:
-    jobs = [PeriodicJob("deadlines", sweep_deadlines_job, DEADLINE_SWEEP_SECONDS)]
-    if _dispatch_service() is not None:
-        jobs.append(PeriodicJob("dispatch", dispatch_outbox_job, DISPATCH_SECONDS))
-    return jobs
+    return [
+        PeriodicJob("deadlines", sweep_deadlines_job, DEADLINE_SWEEP_SECONDS),
+        PeriodicJob("dispatch", dispatch_outbox_job, DISPATCH_SECONDS),
+        PeriodicJob("halls", halls_schedule_job, HALLS_SECONDS),
+    ]
+
+
+def halls_schedule_job(runtime: Runtime) -> dict[str, Any]:
+    """Open scheduled topics, warn 24 h before closing, close topics on time."""
+    from server.services.topics import run_hall_schedule
+
+    return run_hall_schedule(runtime.uow())
 
 
 def periodic_jobs(overrides: dict[str, float] | None = None) -> list[PeriodicJob]:

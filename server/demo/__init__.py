@@ -18,6 +18,7 @@ from server.services.uow import UnitOfWork
 
 from . import people as demo_people
 from .reference import CATEGORIES, DISTRICT_UNITS, STREET_UNITS, STREETS
+from .topics import load_demo_topics
 
 DEMO_CASES = 300
 HISTORY_DAYS = 60
@@ -31,9 +32,11 @@ def load_demo(runtime: Runtime, *, case_count: int = DEMO_CASES) -> dict[str, in
     with uow.transaction() as session:
         has_history = session.scalar(select(func.count()).select_from(Case).where(Case.source == "demo"))
     made = 0 if has_history else _make_history(runtime, case_count)
+    topics_made = load_demo_topics(runtime)
     with uow.transaction() as session:
         total = session.scalar(select(func.count()).select_from(Case))
-    return {"reference_rows_created": created, "demo_cases_created": made, "cases_total": total}
+    return {"reference_rows_created": created, "demo_cases_created": made, "cases_total": total,
+            "demo_topics_created": topics_made}
 
 
 def _get_or_add(session, model, defaults=None, **keys):

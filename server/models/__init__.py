@@ -7,9 +7,23 @@ from .inbound import InboundMessage
 from .organisation import Category, HandlingUnit, RoutingRule
 from .outbox import OutboxMessage
 from .people import BindCode, Person, WechatIdentity
+from .topics import (
+    HallPresence,
+    Opinion,
+    OpinionAttachment,
+    Support,
+    Topic,
+    TopicAttachment,
+    TopicEvent,
+    TopicFollowUp,
+    TopicSubscription,
+)
 
 __all__ = [
     "ApiSession", "Attachment", "AttachmentUpload", "BindCode", "Case", "CaseAttachment", "CaseEvent", "CaseReminder", "Category",
     "Community", "HandlingUnit", "InboundMessage", "OutboxMessage", "Person", "RoutingRule", "Street",
     "TrackingCounter", "WechatIdentity",
+    # deliberation halls
+    "HallPresence", "Opinion", "OpinionAttachment", "Support", "Topic", "TopicAttachment", "TopicEvent",
+    "TopicFollowUp", "TopicSubscription",
 ]

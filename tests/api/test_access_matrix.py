@@ -7,6 +7,7 @@ a success cannot change what the next attempt sees. 404 never reveals another's 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,7 +162,7 @@ def test_unauthenticated_calls_to_every_protected_endpoint_get_401(app, anonymou
         for method, operation in operations.items():
             if not operation.get("security"):
                 continue
-            url = path.removeprefix("/api/v1").replace("{case_id}", "1").replace("{attachment_id}", "1")
+            url = re.sub(r"\{\w+\}", "1", path.removeprefix("/api/v1"))  # every path parameter, e.g. {topic_id}
             response = anonymous._call(method.upper(), url, headers={"Authorization": "Bearer forged.token"})
             assert response.status_code == 401, (method, path, response.get_json())
             assert response.get_json()["error"]["code"] == "unauthorized"

@@ -20,7 +20,7 @@ def test_one_sweep_job_whatever_the_number_of_cases(world, runtime, clock):
     for index in range(5):
         world.create_case(description=f"第{index}处绿化枯萎")
     scheduler = jobs.build_scheduler(runtime)
-    assert sorted(job.id for job in scheduler.get_jobs()) == ["deadlines", "dispatch"]
+    assert sorted(job.id for job in scheduler.get_jobs()) == ["deadlines", "dispatch", "halls"]
     intervals = {job.id: job.trigger.interval for job in scheduler.get_jobs()}
     assert intervals == {"deadlines": timedelta(seconds=jobs.DEADLINE_SWEEP_SECONDS),
                          "dispatch": timedelta(seconds=jobs.DISPATCH_SECONDS)}

@@ -39,7 +39,6 @@ REOPENED = "很抱歉没有让您满意，反映 {number} 已退回重新办理�
 NO_TOPICS = "目前没有正在征集意见的议题，请留意社区通知。"
 TOPICS_HEADER = "正在征集意见的议题（回复“议题 序号”进入议事厅）："
 TOPIC_ENTERED = "您已进入议事厅：{title}\n直接发送文字即可发表意见，回复“退出”离开。"
-TOPIC_UNAVAILABLE = "该议题暂未开放，回复“议题”查看正在征集意见的议题。"
 OPINION_POSTED = "您的意见已发表在议题“{title}”，感谢参与！回复“退出”离开议事厅。"
 LEFT_HALL = "您已离开议事厅“{title}”。"
 NOT_IN_HALL = "您当前不在议事厅。回复“议题”查看正在征集意见的议题。"
