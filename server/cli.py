@@ -1,8 +1,11 @@
-"""The `minyi` command: serve, migrate, check, seed."""
+"""The `minyi` command: serve, scheduler, sweep, migrate, check, seed."""
 from __future__ import annotations
 
 import json
+import logging
 import sys
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -26,7 +29,9 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve(host: str, port: int, threads: int) -> None:
+@click.option("--scheduler/--no-scheduler", "with_scheduler", default=True, show_default=True,
+              help="Also run the periodic jobs (deadline sweep, outbox dispatcher) in this process.")
+def serve(host: str, port: int, threads: int, with_scheduler: bool) -> None:
     """Serve the whole product on one machine (web app; waitress, multi-threaded)."""
     from waitress import serve as waitress_serve
 
@@ -34,8 +39,79 @@ def serve(host: str, port: int, threads: int) -> None:
 
     settings = _settings()
     app = create_app(settings)
+    scheduler = None
+    if with_scheduler:
+        from server.jobs import build_scheduler
+
+        scheduler = build_scheduler(app.extensions["minyi"])
+        scheduler.start()
     click.echo(f"Minyi serving on http://{host}:{port}  (database: {settings.sqlalchemy_url})")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="minyi")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="minyi")
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+@main.command()
+@click.option("--every", "intervals", multiple=True, metavar="JOB=SECONDS",
+              help="Override a job's interval, e.g. --every deadlines=30 (repeatable).")
+def scheduler(intervals: tuple[str, ...]) -> None:
+    """Run the periodic jobs in this process until stopped (production: one or more such processes)."""
+    import signal
+
+    from server.jobs import build_scheduler, parse_intervals, periodic_jobs
+    from server.runtime import build_runtime
+
+    try:
+        overrides = parse_intervals(intervals)
+        periodic_jobs(overrides)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--every") from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runtime = build_runtime(_settings())
+    blocking = build_scheduler(runtime, blocking=True, overrides=overrides)
+    # SIGTERM (systemd, docker stop) ends the loop like Ctrl-C; an unfinished job's transaction rolls back.
+    signal.signal(signal.SIGTERM, lambda *_: blocking.shutdown(wait=False))
+    click.echo(f"Minyi scheduler: {', '.join(job.id for job in blocking.get_jobs())}", err=True)
+    try:
+        blocking.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.dispose()
+
+
+@main.command()
+@click.option("--at", "at", default=None, metavar="ISO-8601",
+              help="Act as of this instant, e.g. 2026-11-30T09:00+08:00 (no zone given: Asia/Shanghai).")
+def sweep(at: str | None) -> None:
+    """Run every periodic job once, now or as of --at, and print a JSON summary."""
+    from server.adapters.clock import ManualClock, SystemClock
+    from server.jobs import run_all_once
+    from server.runtime import build_runtime
+
+    clock = ManualClock(_parse_instant(at)) if at else SystemClock()
+    started = clock.now()
+    runtime = build_runtime(_settings(), clock=clock)
+    try:
+        results = run_all_once(runtime)
+    finally:
+        runtime.dispose()
+    click.echo(json.dumps({"at": started.isoformat(), "jobs": results}, ensure_ascii=False, default=str))
+    if not all(result["ok"] for result in results.values()):
+        sys.exit(1)
+
+
+def _parse_instant(value: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("expected an ISO-8601 time, e.g. 2026-11-30T09:00+08:00",
+                                 param_hint="--at") from None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    return instant.astimezone(UTC)
 
 
 @main.group()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db import Base, UTCDateTime
@@ -20,6 +20,9 @@ class Case(Base):
     __table_args__ = (
         # The deadline sweep: open cases ordered by when they fall due.
         Index("ix_cases_state_deadline_at", "state", "deadline_at"),
+        # The deadline sweep's work queue: only cases with something still to come are in it.
+        Index("ix_cases_next_check_at", "next_check_at", "id",
+              postgresql_where=text("next_check_at IS NOT NULL"), sqlite_where=text("next_check_at IS NOT NULL")),
         Index("ix_cases_holder_street_id", "holder", "street_id", "state"),
         Index("ix_cases_street_id_state", "street_id", "state"),
         Index("ix_cases_handling_unit_id_state", "handling_unit_id", "state"),
@@ -53,6 +56,9 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the deadline sweep must look at this case next (reminder, auto-forward, 72 h, auto-close);
+    # NULL: nothing left to do. Any change of state or holder sets it to "now" so the sweep re-plans.
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     feedback: Mapped[str | None] = mapped_column(Text)
     satisfaction: Mapped[Satisfaction | None] = mapped_column(enum_column(Satisfaction))
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -110,3 +116,5 @@ class CaseReminder(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     threshold_hours: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Pushes written for this claim: 0 when a later threshold or the 72-hour deadline superseded it.
+    pushes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

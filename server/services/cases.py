@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from server.domain import case_rules
 from server.domain.case_rules import Actor
 from server.domain.deadlines import deadline_for
-from server.domain.enums import CaseAction, CaseState, Holder, Role, Satisfaction
+from server.domain.enums import FINAL_STATES, CaseAction, CaseState, Holder, Role, Satisfaction
 from server.domain.errors import ConflictError, NotFoundError, ValidationError
 from server.domain.tracking import format_tracking_number, local_day
 from server.models import (
@@ -108,13 +108,17 @@ def _transition(uow: UnitOfWork, action: CaseAction, *, actor_id: int | None, ca
     actor = load_actor(session, actor_id)
     case = _lock_case(session, case_id)
     rule = case_rules.check(action, actor, case.scope)
-    from_state = case.state
+    from_state, from_holder = case.state, case.holder
     if rule.to_state is not None:
         case.state = rule.to_state
     if rule.holder is not None:
         case.holder = rule.holder
     for name, value in changes.items():
         setattr(case, name, value)
+    if case.state != from_state or case.holder != from_holder:
+        # What falls due next (reminder, deadline, auto-close) depends on state and holder: the
+        # deadline sweep re-plans this case at its next run (a finished case has nothing left).
+        case.next_check_at = None if case.state in FINAL_STATES else now
     event = _record(session, case, action, actor, from_state, now, note, data)
     _flush(session)
     return case, event
@@ -175,7 +179,7 @@ def submit_case(uow: UnitOfWork, *, reporter_id: int, description: str, street_i
             holder=Holder.deputies, description=text, reporter_id=reporter.id, contact_consent=contact_consent,
             street_id=street_id, community_id=community_id, category_id=category_id, source=source,
             location_label=location.label, latitude=location.latitude, longitude=location.longitude,
-            submitted_at=now, deadline_at=deadline_for(now), reopen_count=0, overdue=False,
+            submitted_at=now, deadline_at=deadline_for(now), reopen_count=0, overdue=False, next_check_at=now,
         )
         session.add(case)
         session.flush()
@@ -362,4 +366,14 @@ def recategorize_case(uow: UnitOfWork, *, actor_id: int, case_id: int, category_
             raise ValidationError("分类不存在", details={"field": "category_id"})
         case, _ = _transition(uow, CaseAction.recategorize, actor_id=actor_id, case_id=case_id,
                            data={"category": category.name}, category_id=category.id)
+        return case
+
+
+def record_reminder(uow: UnitOfWork, *, case_id: int, note: str, data: dict[str, Any],
+                    overdue: bool = False) -> Case:
+    """办理提醒 on the case's timeline, written by the deadline sweep; `overdue` also flags the case."""
+    with uow.transaction():
+        changes: dict[str, Any] = {"overdue": True} if overdue else {}
+        case, _ = _transition(uow, CaseAction.remind, actor_id=None, case_id=case_id, note=note, data=data,
+                              **changes)
         return case

@@ -1,0 +1,155 @@
+"""Periodic jobs (APScheduler 3.11): one deadline sweep, the outbox dispatcher, and registered extras.
+
+There is ONE job per kind of work, never one per case: each run asks the database what is due.
+Any number of scheduler processes may run at once on any number of hosts; correctness comes from
+the database (row locks, claim rows, SKIP LOCKED), never from the scheduler, whose `max_instances=1`
+only keeps one process from overlapping itself.
+
+A job is `func(runtime) -> summary`: it opens its own unit(s) of work through `runtime.uow()`, calls
+a service, commits, and returns something JSON-serialisable. Other features add theirs with
+`register_periodic(name, func, seconds)` (e.g. the deliberation halls' topic open/close job), either
+from `_builtin_jobs()` below or from code that runs before the scheduler is built.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from server.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+DEADLINE_SWEEP_SECONDS = 60
+DISPATCH_SECONDS = 5
+DISPATCH_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    func: Callable[[Runtime], Any]
+    seconds: float
+
+
+_registered: dict[str, PeriodicJob] = {}
+
+
+def register_periodic(name: str, func: Callable[[Runtime], Any], seconds: float) -> PeriodicJob:
+    """Run `func(runtime)` every `seconds` in every scheduler process; a repeated name replaces the job."""
+    if seconds <= 0:
+        raise ValueError("a periodic job needs a positive interval")
+    job = PeriodicJob(name, func, seconds)
+    _registered[name] = job
+    return job
+
+
+def unregister_periodic(name: str) -> None:
+    _registered.pop(name, None)
+
+
+def sweep_deadlines_job(runtime: Runtime) -> dict[str, Any]:
+    """Reminders, auto-forward, 72-hour escalation and auto-close for every case that is due."""
+    from server.services.deadlines import sweep_deadlines
+
+    return sweep_deadlines(runtime.uow())
+
+
+def _dispatch_service() -> Callable[..., Any] | None:
+    """The outbox dispatcher, once the WeChat gateway and dispatcher are installed."""
+    try:
+        module = importlib.import_module("server.services.dispatch")
+    except ModuleNotFoundError as exc:
+        if exc.name != "server.services.dispatch":
+            raise
+        return None
+    return getattr(module, "dispatch_due", None)
+
+
+def dispatch_outbox_job(runtime: Runtime) -> Any:
+    """Send the pushes that are due through the WeChat gateway."""
+    dispatch_due = _dispatch_service()
+    if dispatch_due is None:
+        return {"skipped": "dispatcher not installed"}
+    return dispatch_due(runtime.uow(), _gateway(runtime), limit=DISPATCH_LIMIT)
+
+
+def _gateway(runtime: Runtime) -> Any:
+    """One gateway per runtime (it holds the HTTP session and the shared access-token storage)."""
+    gateway = runtime.extras.get("wechat_gateway")
+    if gateway is None:
+        from server.adapters.wechat import build_gateway
+
+        gateway = runtime.extras["wechat_gateway"] = build_gateway(runtime)
+    return gateway
+
+
+def _builtin_jobs() -> list[PeriodicJob]:
+    jobs = [PeriodicJob("deadlines", sweep_deadlines_job, DEADLINE_SWEEP_SECONDS)]
+    if _dispatch_service() is not None:
+        jobs.append(PeriodicJob("dispatch", dispatch_outbox_job, DISPATCH_SECONDS))
+    return jobs
+
+
+def periodic_jobs(overrides: dict[str, float] | None = None) -> list[PeriodicJob]:
+    """Every job a scheduler runs: the built-ins, then registered ones; `overrides` maps name -> seconds."""
+    jobs = {job.name: job for job in _builtin_jobs()}
+    jobs.update(_registered)
+    overrides = overrides or {}
+    unknown = set(overrides) - set(jobs)
+    if unknown:
+        raise ValueError(f"no periodic job named {', '.join(sorted(unknown))}")
+    return [PeriodicJob(job.name, job.func, overrides.get(job.name, job.seconds)) for job in jobs.values()]
+
+
+def run_job(runtime: Runtime, job: PeriodicJob) -> dict[str, Any]:
+    """Run one job now; a failure is logged and reported, never raised (the scheduler must live on)."""
+    started = time.monotonic()
+    try:
+        result = job.func(runtime)
+    except Exception as exc:
+        log.exception("periodic job %s failed", job.name)
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}",
+                "seconds": round(time.monotonic() - started, 3)}
+    return {"ok": True, "result": result, "seconds": round(time.monotonic() - started, 3)}
+
+
+def run_all_once(runtime: Runtime, jobs: list[PeriodicJob] | None = None) -> dict[str, dict[str, Any]]:
+    """Every job once, in order, as of the runtime's clock (what `minyi sweep` does)."""
+    return {job.name: run_job(runtime, job) for job in (jobs if jobs is not None else periodic_jobs())}
+
+
+def build_scheduler(runtime: Runtime, *, blocking: bool = False,
+                    overrides: dict[str, float] | None = None) -> BaseScheduler:
+    """A scheduler with one interval job per periodic job; the first run is due at once."""
+    scheduler: BaseScheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=UTC)
+    first_run = runtime.clock.now()
+    for job in periodic_jobs(overrides):
+        # Jitter spreads many scheduler processes so they do not all hit the database in the same second.
+        scheduler.add_job(run_job, "interval", args=(runtime, job), id=job.name, name=job.name,
+                          seconds=job.seconds, jitter=min(5.0, job.seconds / 10), next_run_time=first_run,
+                          max_instances=1, coalesce=True, misfire_grace_time=max(1, int(job.seconds)))
+    return scheduler
+
+
+def parse_intervals(values: tuple[str, ...]) -> dict[str, float]:
+    """`NAME=SECONDS` pairs from the command line."""
+    overrides: dict[str, float] = {}
+    for value in values:
+        name, _, seconds = value.partition("=")
+        try:
+            overrides[name.strip()] = float(seconds)
+        except ValueError:
+            raise ValueError(f"expected NAME=SECONDS, got {value!r}") from None
+        if overrides[name.strip()] <= 0:
+            raise ValueError(f"interval for {name} must be positive")
+    return overrides
+
