@@ -55,7 +55,12 @@ def sweep(url: str, now_iso: str) -> dict:
     now = datetime.fromisoformat(now_iso)
     runtime = _runtime(url, now)
     times = StatementTimes(runtime.engine)
-    with runtime.engine.connect():   # open the pool's first connection outside the timing
+    # A scheduler process is long-lived: configure the mappers and open the pool's first connection
+    # outside the timing, as they would have been long before.
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+    with runtime.engine.connect():
         pass
     started = time.perf_counter()
     result = sweep_deadlines(runtime.uow(), now=now)

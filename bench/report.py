@@ -119,7 +119,7 @@ def _webhook_table(web: dict | None) -> list[str]:
     lines += ["| subject | conns | req/s | p50 ms | p99 ms | errors | vs limit | vs peer |",
               "|---|---:|---:|---:|---:|---:|---:|---:|"]
     subjects = web["subjects"]
-    for name, row in subjects.items():
+    for row in subjects.values():
         for key, agg in row.items():
             if not (isinstance(agg, dict) and "rounds" in agg):
                 continue
@@ -129,7 +129,7 @@ def _webhook_table(web: dict | None) -> list[str]:
                          f"{_fmt(agg['p99_ms'], 2)} | {agg['errors']} | "
                          f"{_fmt(agg['rps'] / limit, 2) if limit else '—'} | {_fmt(agg['rps'] / peer, 2) if peer else '—'} |")
     lines.append("")
-    for name, row in subjects.items():
+    for row in subjects.values():
         check = row.get("exactly_once")
         if check:
             lines.append(f"- {row['label']}: {check['ok_responses']:,} answers 200, {check['cases']:,} cases, "
@@ -153,7 +153,12 @@ def _sweep_table(sweep: dict | None) -> list[str]:
     lines = ["#### Deadline sweep (PostgreSQL)", "", "| open cases | due | sweep s | result |", "|---:|---:|---:|---|"]
     for size, row in sweep["sizes"].items():
         lines.append(f"| {int(size):,} | {row['due']:,} | {row['seconds']:.3f} | {row.get('result_text', '')} |")
-    lines.append(f"\nratio 1M ÷ 100k (or the smoke sizes): **{_fmt(sweep['ratio'], 2)}**")
+    c = sweep.get("one_percent_of_large")
+    if c:
+        lines.append(f"| {c['open']:,} (1 % due) | {c['due']:,} | {c['seconds']:.3f} | {c.get('result_text', '')} |")
+    per = sweep.get("ms_per_due_case", {})
+    lines.append(f"\nratio large ÷ small, same due cases: **{_fmt(sweep['ratio'], 2)}**; ms per due case: "
+                 f"{_fmt(per.get('A'), 2)} (small) and {_fmt(per.get('C'), 2)} (large, 1 % due).")
     return lines + [""]
 
 

@@ -111,5 +111,7 @@ def _case_columns(engine) -> set[str]:
 
 
 def _short(result) -> str:
-    text_ = json.dumps(result, ensure_ascii=False, default=str) if not isinstance(result, str) else result
-    return text_ if len(text_) <= 120 else text_[:117] + "…"
+    """The sweep's non-zero counts, e.g. `checked 1000, reminders_sent 750, overdue 250`."""
+    if isinstance(result, dict):
+        return ", ".join(f"{k} {v}" for k, v in result.items() if isinstance(v, int) and v)
+    return str(result)[:120]
