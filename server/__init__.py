@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask_openapi3 import OpenAPI
 
 from server.adapters.clock import Clock
 from server.config import Settings, load_settings
@@ -15,7 +16,10 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     """Build the app from the environment; `config` overrides variables by name (e.g. DATABASE_URL)."""
     settings = config if isinstance(config, Settings) else load_settings(config)
     runtime = runtime or build_runtime(settings, clock=clock)
-    app = Flask(__name__, instance_path=str(settings.instance_dir.resolve()))
+    import miniapp_api
+
+    # flask-openapi3's app class: a Flask app that also collects the /api/v1 OpenAPI document.
+    app = OpenAPI(__name__, instance_path=str(settings.instance_dir.resolve()), **miniapp_api.openapi_options())
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=100 * 1024 * 1024,
                       JSON_AS_ASCII=False, TESTING=settings.env == "testing")
     app.json.ensure_ascii = False
@@ -26,4 +30,9 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
 
     register_error_handlers(app)
     app.register_blueprint(health_bp)
+    miniapp_api.register_api(app)
+    if settings.sandbox_enabled:
+        from server.sandbox import register_sandbox_api
+
+        register_sandbox_api(app)
     return app

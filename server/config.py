@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     wechat_api_base: str = Field("", alias="WECHAT_API_BASE")
     miniapp_app_id: str = Field("", alias="MINIAPP_APP_ID")
     miniapp_app_secret: str = Field("", alias="MINIAPP_APP_SECRET")
+    wechat_timeout_seconds: float = Field(3.0, gt=0, le=30, alias="WECHAT_TIMEOUT_SECONDS")
+    wechat_template_id: str = Field("minyi-notice", alias="WECHAT_TEMPLATE_ID")
+    miniapp_template_id: str = Field("minyi-notice", alias="MINIAPP_TEMPLATE_ID")
+    redis_prefix: str = Field("minyi", min_length=1, alias="MINYI_REDIS_PREFIX")
     reminder_hours: Annotated[tuple[int, ...], NoDecode] = Field((24, 48, 66), alias="MINYI_REMINDER_HOURS")
 
     @field_validator("database_url")

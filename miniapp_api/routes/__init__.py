@@ -1,0 +1,1 @@
+"""One module per resource; each view validates, calls one service, and shapes the answer."""

@@ -1,0 +1,24 @@
+"""GET /me: who I am, my role and scope; GET /me/duty-record for deputies."""
+from __future__ import annotations
+
+from server.domain.enums import Role
+from server.services import case_queries
+
+from ..auth import current_principal, roles, runtime
+from ..blueprint import MinyiBlueprint
+from ..schemas.auth import MeOut
+from ..schemas.cases import DutyRecord
+from ..views import answer, person_view
+
+bp = MinyiBlueprint("api_me", __name__, tag="me")
+
+
+@bp.get("/me", summary="当前用户", responses={200: MeOut})
+def me():
+    return answer(MeOut, person_view(runtime().uow(), current_principal().person))
+
+
+@bp.get("/me/duty-record", summary="代表履职记录（接收、转交、办结、满意度）", responses={200: DutyRecord})
+@roles(Role.deputy)
+def duty_record():
+    return answer(DutyRecord, case_queries.duty_record(runtime().uow(), actor_id=current_principal().person.id))

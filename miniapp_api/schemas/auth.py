@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from .common import In, Out, Ref, Timestamp
+
+
+class WechatLoginIn(In):
+    code: str = Field(min_length=1, max_length=128, description="the code from wx.login()")
+
+
+class PasswordLoginIn(In):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=128)
+
+
+class RefreshIn(In):
+    refresh_token: str = Field(min_length=1, max_length=256)
+
+
+class MeOut(Out):
+    id: int
+    name: str
+    role: str
+    role_label: str
+    phone: str | None
+    street: Ref | None
+    community: Ref | None
+    handling_unit: Ref | None
+
+
+class TokensOut(Out):
+    access_token: str
+    refresh_token: str
+    token_type: str = "Bearer"
+    expires_at: Timestamp
+    expires_in: int = Field(description="seconds until the access token expires")
+    new_account: bool = False
+    me: MeOut

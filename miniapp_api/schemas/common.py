@@ -1,0 +1,59 @@
+"""Types shared by every schema: times with their offset, references by id and name, paging."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
+
+from server.domain.tracking import LOCAL_ZONE
+
+# Stored in UTC, shown in Asia/Shanghai: "2026-11-28T09:00:00+08:00".
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(lambda moment: moment.astimezone(LOCAL_ZONE).isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+class Out(BaseModel):
+    """Base of response models: unknown keys are an error, so the contract cannot drift silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# Database ids: positive and within a 32-bit integer column.
+DbId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class In(BaseModel):
+    """Base of request models: unknown keys are refused, text is trimmed and must be storable."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value):
+        # PostgreSQL refuses NUL in text, and lone surrogates cannot be encoded: refuse both up front.
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValueError("text must not contain NUL characters")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ValueError("text must be valid Unicode") from exc
+        return value
+
+
+class Ref(Out):
+    id: int
+    name: str
+
+
+class PageQuery(In):
+    cursor: str | None = Field(None, max_length=200, description="next_cursor of the previous page")
+    limit: int = Field(20, ge=1, le=100)
+
+
+class Ok(Out):
+    ok: bool = True
