@@ -26,7 +26,7 @@ def prepare(url: str) -> None:
     from server import migrate
     from server.config import load_settings
 
-    migrate.upgrade(url)
+    migrate.upgrade(url, "heads")  # branches not yet re-chained by the lead may add several heads
     runtime = build_runtime(load_settings({"DATABASE_URL": url}))
     try:
         with runtime.uow().transaction() as session:

@@ -116,7 +116,7 @@ def prepare_minyi_database(url: str) -> None:
     from server.demo import _load_reference
     from server.runtime import build_runtime
 
-    migrate.upgrade(url)
+    migrate.upgrade(url, "heads")  # branches not yet re-chained by the lead may add several heads
     runtime = build_runtime(load_settings({"DATABASE_URL": url}))
     try:
         with runtime.uow().transaction() as session:
