@@ -73,7 +73,7 @@ def run(sizes: Sizes, log) -> dict:
                  "subject": ("no statistics service (panoramic window) exists yet: these are the query-side "
                              "services that do (the mini-program API's case lists and the deputy's duty record)")}
     with env.pg_database("dashboard") as url:
-        seed.prepare(url)
+        seed.prepare(url, residents=max(1_000, sizes.dashboard_cases // 10))
         from sqlalchemy import create_engine
 
         engine = create_engine(url)

@@ -153,12 +153,8 @@ def _sweep_table(sweep: dict | None) -> list[str]:
     lines = ["#### Deadline sweep (PostgreSQL)", "", "| open cases | due | sweep s | result |", "|---:|---:|---:|---|"]
     for size, row in sweep["sizes"].items():
         lines.append(f"| {int(size):,} | {row['due']:,} | {row['seconds']:.3f} | {row.get('result_text', '')} |")
-    c = sweep.get("one_percent_of_large")
-    if c:
-        lines.append(f"| {c['open']:,} (1 % due) | {c['due']:,} | {c['seconds']:.3f} | {c.get('result_text', '')} |")
-    per = sweep.get("ms_per_due_case", {})
-    lines.append(f"\nratio large ÷ small, same due cases: **{_fmt(sweep['ratio'], 2)}**; ms per due case: "
-                 f"{_fmt(per.get('A'), 2)} (small) and {_fmt(per.get('C'), 2)} (large, 1 % due).")
+    per = " and ".join(f"{v:.1f} ({int(k):,} open)" for k, v in sweep.get("ms_per_due_case", {}).items())
+    lines.append(f"\nratio large ÷ small, same due cases: **{_fmt(sweep['ratio'], 2)}**; ms per due case: {per}.")
     return lines + [""]
 
 

@@ -14,15 +14,19 @@ from sqlalchemy import Connection, Engine, select, text
 from server.adapters.clock import SystemClock
 from server.demo import _load_reference
 from server.demo.people import FEEDBACK, PROBLEMS
-from server.domain.enums import Role
-from server.models import Community, Person, RoutingRule
+from server.models import Community, RoutingRule
 from server.runtime import build_runtime
 
 REMINDER_HOURS = (24, 48, 66)
 
 
-def prepare(url: str) -> None:
-    """Migrate to head, load reference data and the `bench_places` lookup table the generators join."""
+DEPUTIES_PER_STREET = 20
+
+
+def prepare(url: str, *, residents: int = 100_000) -> None:
+    """Migrate to all heads and load the demo's reference data, then the people a district has:
+    `residents` residents and 20 deputies per street (bench-made, so a year of cases spreads over
+    them as it would), and the lookup tables the generators join (`bench_places`, `bench_deputies`)."""
     from server import migrate
     from server.config import load_settings
 
@@ -32,24 +36,45 @@ def prepare(url: str) -> None:
         with runtime.uow().transaction() as session:
             _load_reference(session, SystemClock().now())
             communities = list(session.scalars(select(Community).order_by(Community.id)))
-            people = list(session.scalars(select(Person).order_by(Person.id)))
             rules = {(r.category_id, r.street_id): r.handling_unit_id for r in session.scalars(select(RoutingRule))}
-        places = []
-        for community in communities:
-            residents = [p.id for p in people if p.role == Role.resident and p.street_id == community.street_id]
-            deputies = [p.id for p in people if p.role == Role.deputy and p.street_id == community.street_id]
-            for (category_id, street_id), unit_id in sorted(rules.items()):
-                if street_id == community.street_id:
-                    places.append((community.street_id, community.id, residents[len(places) % len(residents)],
-                                   deputies[len(places) % len(deputies)], category_id, unit_id))
+        places = [(community.street_id, community.id, category_id, unit_id)
+                  for community in communities
+                  for (category_id, street_id), unit_id in sorted(rules.items()) if street_id == community.street_id]
         with runtime.engine.begin() as connection:
-            connection.execute(text(
-                "CREATE TABLE bench_places (k int PRIMARY KEY, street_id int, community_id int, reporter_id int,"
-                " deputy_id int, category_id int, unit_id int)"))
-            connection.execute(text("INSERT INTO bench_places VALUES (:k, :s, :c, :r, :d, :cat, :u)"),
-                               [dict(k=k, s=s, c=c, r=r, d=d, cat=cat, u=u) for k, (s, c, r, d, cat, u) in enumerate(places)])
+            connection.execute(text("CREATE TABLE bench_places (k int PRIMARY KEY, street_id int, community_id int,"
+                                    " category_id int, unit_id int)"))
+            connection.execute(text("INSERT INTO bench_places VALUES (:k, :s, :c, :cat, :u)"),
+                               [dict(k=k, s=s, c=c, cat=cat, u=u) for k, (s, c, cat, u) in enumerate(places)])
+            connection.execute(text("""
+                INSERT INTO people (name, role, street_id, community_id, is_active, created_at)
+                SELECT '居民' || i, 'resident', c.street_id, c.id, true, now()
+                FROM generate_series(0, :n - 1) AS i
+                JOIN (SELECT row_number() OVER (ORDER BY id) - 1 AS k, id, street_id FROM communities) c
+                  ON c.k = i % (SELECT count(*) FROM communities)
+            """), dict(n=residents))
+            connection.execute(text("""
+                CREATE TABLE bench_deputies AS
+                SELECT s.id AS street_id, j, NULL::int AS person_id FROM streets s, generate_series(0, :d - 1) AS j
+            """), dict(d=DEPUTIES_PER_STREET))
+            connection.execute(text("""
+                WITH made AS (
+                  INSERT INTO people (name, role, street_id, is_active, created_at)
+                  SELECT '代表' || street_id || '-' || j, 'deputy', street_id, true, now() FROM bench_deputies
+                  RETURNING id, name)
+                UPDATE bench_deputies b SET person_id = made.id FROM made WHERE made.name = '代表' || b.street_id || '-' || b.j
+            """))
+            connection.execute(text("ALTER TABLE bench_deputies ADD PRIMARY KEY (street_id, j)"))
     finally:
         runtime.dispose()
+
+
+def _people(connection: Connection) -> dict[str, int]:
+    """The bench residents' id range (one INSERT made them, so the ids are contiguous)."""
+    low, high, count = connection.execute(text(
+        "SELECT min(id), max(id), count(*) FROM people WHERE name LIKE '居民%' AND role = 'resident'")).one()
+    if high - low + 1 != count:
+        raise RuntimeError("bench residents' ids are not contiguous")
+    return {"r0": low, "rn": count, "dn": DEPUTIES_PER_STREET}
 
 
 def _skip_fk_triggers(connection: Connection) -> None:
@@ -94,8 +119,8 @@ def add_open_cases(engine: Engine, *, first: int, count: int, due: int, now: dat
     sql = f"""
     INSERT INTO cases ({_COLUMNS}{{extra_columns}})
     SELECT 'BX-' || lpad(i::text, 10, '0'), st, holder, ({_texts(PROBLEMS)})[1 + i % {len(PROBLEMS)}],
-           p.reporter_id, i % 3 = 0, p.street_id, p.community_id, p.category_id,
-           CASE WHEN st = 'routed' THEN p.unit_id END, CASE WHEN st <> 'submitted' THEN p.deputy_id END,
+           (CAST(:r0 AS int) + (i::bigint * 7919) % :rn)::int, i % 3 = 0, p.street_id, p.community_id, p.category_id,
+           CASE WHEN st = 'routed' THEN p.unit_id END, CASE WHEN st <> 'submitted' THEN d.person_id END,
            'bench', sub, sub + interval '72 hours', NULL,
            CASE WHEN st <> 'submitted' THEN sub + interval '20 minutes' END,
            CASE WHEN st = 'routed' THEN sub + interval '40 minutes' END,
@@ -119,6 +144,7 @@ def add_open_cases(engine: Engine, *, first: int, count: int, due: int, now: dat
         FROM generate_series(CAST(:first AS bigint), CAST(:first AS bigint) + :count - 1) AS i
       ) g
     ) s JOIN bench_places p ON p.k = s.k
+      JOIN bench_deputies d ON d.street_id = p.street_id AND d.j = (s.i * 31) % :dn
     """
     with engine.begin() as connection:
         _skip_fk_triggers(connection)
@@ -128,7 +154,7 @@ def add_open_cases(engine: Engine, *, first: int, count: int, due: int, now: dat
         queue = ("sub + CASE WHEN due_kind IS NOT NULL THEN (ARRAY[24, 48, 66, 72])[1 + due_kind] * interval '1 hour'"
                  " WHEN st = 'submitted' THEN interval '12 hours' ELSE interval '24 hours' END")
         connection.execute(text(_fill(sql, connection, queue)),
-                           dict(first=first, count=count, due=due, every=every, now=_naive(now)))
+                           dict(first=first, count=count, due=due, every=every, now=_naive(now), **_people(connection)))
         connection.execute(text("""
             INSERT INTO case_reminders (case_id, threshold_hours, created_at)
             SELECT c.id, h, c.submitted_at + h * interval '1 hour'
@@ -155,10 +181,10 @@ def add_year_of_cases(engine: Engine, *, count: int, now: datetime) -> None:
                 WHEN accepted <= n THEN 'accepted' ELSE 'submitted' END,
            CASE WHEN kind <> 'normal' OR closed <= n THEN 'nobody' WHEN resolved <= n THEN 'reporter'
                 WHEN routed <= n THEN 'handling_unit' WHEN accepted <= n THEN 'street_office' ELSE 'deputies' END,
-           ({_texts(PROBLEMS)})[1 + i % {len(PROBLEMS)}], p.reporter_id, i % 3 = 0, p.street_id,
+           ({_texts(PROBLEMS)})[1 + i % {len(PROBLEMS)}], (CAST(:r0 AS int) + (i::bigint * 7919) % :rn)::int, i % 3 = 0, p.street_id,
            p.community_id, p.category_id,
            CASE WHEN kind = 'normal' AND routed <= n THEN p.unit_id END,
-           CASE WHEN accepted <= n THEN p.deputy_id END,
+           CASE WHEN accepted <= n THEN d.person_id END,
            'bench', sub, sub + interval '72 hours', NULL,
            CASE WHEN accepted <= n THEN accepted END, CASE WHEN kind = 'normal' AND routed <= n THEN routed END,
            CASE WHEN kind = 'normal' AND resolved <= n THEN resolved END,
@@ -194,6 +220,7 @@ def add_year_of_cases(engine: Engine, *, count: int, now: datetime) -> None:
         ) b
       ) c
     ) s JOIN bench_places p ON p.k = s.k
+      JOIN bench_deputies d ON d.street_id = p.street_id AND d.j = (s.i * 31) % :dn
     """
     with engine.begin() as connection:
         _skip_fk_triggers(connection)
@@ -201,7 +228,7 @@ def add_year_of_cases(engine: Engine, *, count: int, now: datetime) -> None:
         # open ones (approximate: these rows are read by the statistics, never swept).
         queue = ("CASE WHEN kind <> 'normal' OR closed <= n THEN NULL WHEN resolved <= n THEN resolved + interval '7 days'"
                  " WHEN sub + interval '72 hours' > n THEN sub + interval '72 hours' END")
-        connection.execute(text(_fill(sql, connection, queue)), dict(count=count, now=_naive(now)))
+        connection.execute(text(_fill(sql, connection, queue)), dict(count=count, now=_naive(now), **_people(connection)))
 
 
 class IndexesDeferred:
