@@ -164,5 +164,9 @@ def seed_demo() -> None:
     click.echo(json.dumps(summary, ensure_ascii=False))
 
 
+from server.outbox_cli import outbox  # noqa: E402  (the group lives in its own module)
+
+main.add_command(outbox)
+
 if __name__ == "__main__":
     main()

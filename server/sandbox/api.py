@@ -128,11 +128,12 @@ def wechat_api(api_path: str):
     body = _json_body()
     started = time.monotonic()
     call: dict[str, Any] = {"time": now.isoformat(), "method": request.method, "path": api_path,
-                            "query": request.args.to_dict(), "body": body}
+                            "query": request.args.to_dict(), "body": body, "status": None, "response": None}
+    state.record(call)  # at arrival, so a call whose client timed out is listed while it still sleeps
     fault = state.take_fault(api_path)
     if fault is not None:
         response = _faulted(fault, state)
-        call["fault"] = fault.mode
+        state.complete(call, fault=fault.mode)
     elif api_path not in ENDPOINTS:
         response = Response("404 page not found", status=404, content_type="text/plain")
     else:
@@ -142,10 +143,8 @@ def wechat_api(api_path: str):
                       public_url=current_app.extensions["minyi"].settings.public_url)
         answer = (check_token(req) if needs_token else None) or handler(req)
         response = answer if isinstance(answer, Response) else jsonify(answer)
-    call["status"] = response.status_code
-    call["response"] = _describe(response)
-    call["duration_ms"] = round((time.monotonic() - started) * 1000)
-    state.record(call)
+    state.complete(call, status=response.status_code, response=_describe(response),
+                   duration_ms=round((time.monotonic() - started) * 1000))
     return response
 
 

@@ -126,6 +126,10 @@ class SandboxState:
             call["id"] = len(self.calls) + 1
             self.calls.append(call)
 
+    def complete(self, call: dict[str, Any], **fields: Any) -> None:
+        with self.lock:
+            call.update(fields)
+
     def list_calls(self, path: str | None = None) -> list[dict[str, Any]]:
         with self.lock:
             return [dict(c) for c in self.calls if path is None or c["path"] == path.strip("/")]

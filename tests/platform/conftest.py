@@ -111,3 +111,53 @@ def standalone_sandbox(tmp_path):
     server.shutdown()
     thread.join(timeout=5)
     runtime.dispose()
+
+
+@pytest.fixture
+def push_world(live_server, world):
+    """The demo world plus helpers to bind WeChat identities and read the outbox."""
+    return PushWorld(live_server.runtime, world)
+
+
+class PushWorld:
+    def __init__(self, runtime, world) -> None:
+        self.runtime, self.world = runtime, world
+
+    def uow(self):
+        return self.runtime.uow()
+
+    def bind(self, name: str, openid: str, *, app: str = "mp", last_message_at=None, subscribed: bool = True):
+        from server.models import WechatIdentity
+
+        person = self.world.person(name)
+        with self.uow().transaction() as session:
+            session.add(WechatIdentity(app=app, openid=openid, person_id=person.id, subscribed=subscribed,
+                                       last_message_at=last_message_at, created_at=self.runtime.clock.now()))
+        return person
+
+    def enqueue(self, kind: str, name: str | None, payload: dict | None = None, **extra) -> int:
+        from sqlalchemy import select
+
+        from server.models import OutboxMessage
+        from server.services.notifications import enqueue
+
+        recipient_id = self.world.person(name).id if name else None
+        key = f"test:{uuid.uuid4().hex}"
+        with self.uow().transaction() as session:
+            enqueue(session, kind=kind, recipient_id=recipient_id, now=self.runtime.clock.now(),
+                    payload=payload or {"tracking_number": "MY-20261128-0001"}, dedupe_key=key, **extra)
+            return session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key))
+
+    def row(self, outbox_id: int):
+        from server.models import OutboxMessage
+
+        with self.uow().transaction() as session:
+            return session.get(OutboxMessage, outbox_id)
+
+    def row_by_key(self, dedupe_key: str):
+        from sqlalchemy import select
+
+        from server.models import OutboxMessage
+
+        with self.uow().transaction() as session:
+            return session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import requests
+from redis.exceptions import RedisError
 
 from .client import MinyiWeChatClient
 from .errors import TOKEN_ERRCODES, WeChatError, WeChatTransientError, translate_errors
@@ -101,7 +102,7 @@ class WeChatGateway:
     def _call(self, client: MinyiWeChatClient, api: str, send: Callable[[], T], *, token: bool = True) -> T:
         if not token:
             return translate_errors(api, send)
-        access_token, version = client.tokens.get()
+        access_token, version = _token_storage(client.tokens.get)
         for attempt in (1, 2):
             client.pin_token(access_token)
             try:
@@ -109,10 +110,19 @@ class WeChatGateway:
             except WeChatError as exc:
                 if exc.errcode not in TOKEN_ERRCODES or attempt == 2:
                     raise
-                access_token = client.tokens.refresh(past_version=version)
+                access_token = _token_storage(lambda: client.tokens.refresh(past_version=version))
             finally:
                 client.pin_token(None)
         raise AssertionError("unreachable")
+
+
+def _token_storage(read: Callable[[], T]) -> T:
+    """Redis down means no shared token: report a transient failure rather than fetch per process
+    (stable_token would allow it, but then nothing bounds the fetches during the outage)."""
+    try:
+        return read()
+    except RedisError as exc:
+        raise WeChatTransientError(f"token storage unavailable: {type(exc).__name__}", api="token") from exc
 
 
 def _binary(response: Any, api: str) -> bytes:

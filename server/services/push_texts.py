@@ -1,0 +1,108 @@
+"""What each push says, in Simplified Chinese: one function per outbox kind, payload -> text.
+
+Payloads come from the outbox (written by the case engine, the deadline sweep and the topics code);
+a missing field reads as a neutral placeholder rather than failing, so an older row still renders.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Payload = dict[str, Any]
+
+
+def _get(payload: Payload, key: str, default: str = "") -> str:
+    value = payload.get(key)
+    return default if value is None or value == "" else str(value)
+
+
+def _number(payload: Payload) -> str:
+    return _get(payload, "tracking_number", "（编号缺失）")
+
+
+def case_submitted(payload: Payload) -> str:
+    return (f"新反映请接收：{_number(payload)}\n{_get(payload, 'description', '（无描述）')}\n"
+            f"请在 12 小时内回复“接收 {_number(payload)}”接收，72 小时内须给群众反馈。")
+
+
+def case_accepted(payload: Payload) -> str:
+    return f"反映 {_number(payload)} 已由人大代表接收，请街道办及时安排办理。"
+
+
+def case_auto_forwarded(payload: Payload) -> str:
+    return f"反映 {_number(payload)} 12 小时内无代表接收，已自动转交街道办，请尽快处理。"
+
+
+def case_routed(payload: Payload) -> str:
+    return f"反映 {_number(payload)} 已流转至{_get(payload, 'unit_name', '承办单位')}，请及时办理并反馈结果。"
+
+
+def case_resolved(payload: Payload) -> str:
+    return (f"您的反映 {_number(payload)} 已办结。\n办理结果：{_get(payload, 'feedback', '详见办理记录')}\n"
+            "请回复 满意 / 基本满意 / 不满意 进行评价。")
+
+
+def case_reopened(payload: Payload) -> str:
+    return f"群众对反映 {_number(payload)} 的办理结果不满意，已退回重新办理，请尽快处理。"
+
+
+def case_rejected(payload: Payload) -> str:
+    return f"很抱歉，您的反映 {_number(payload)} 不予受理。\n理由：{_get(payload, 'reason', '未说明')}"
+
+
+def case_merged(payload: Payload) -> str:
+    return (f"您的反映 {_number(payload)} 与 {_get(payload, 'into', '另一条反映')} 属同一问题，已合并办理，"
+            "可回复“查询”查看进度。")
+
+
+def case_escalated(payload: Payload) -> str:
+    return f"反映 {_number(payload)} 已提级至区人大常委会办理。\n原因：{_get(payload, 'reason', '未说明')}"
+
+
+def case_reminder(payload: Payload) -> str:
+    hours_left = _get(payload, "hours_left", "?")
+    threshold = _get(payload, "threshold", "?")
+    return (f"催办提醒：反映 {_number(payload)} 已提交 {threshold} 小时，距 72 小时反馈期限还剩 {hours_left} 小时，"
+            "请尽快处理。")
+
+
+def case_overdue(payload: Payload) -> str:
+    return f"反映 {_number(payload)} 已超过 72 小时未办结，已标记超期并提级至区人大常委会，请街道办关注。"
+
+
+def topic_opened(payload: Payload) -> str:
+    title = _get(payload, "topic_title", "新议题")
+    return f"您附近有新的议题开始征集意见：{title}\n回复“议题”查看，或扫码进入议事厅（议题编号 {_get(payload, 'topic_id', '?')}）。"
+
+
+def topic_closing(payload: Payload) -> str:
+    return f"议题“{_get(payload, 'topic_title', '议题')}”即将结束征集意见，欢迎尽快发表您的看法。"
+
+
+def topic_concluded(payload: Payload) -> str:
+    return f"议题“{_get(payload, 'topic_title', '议题')}”已结束，感谢您的参与，结果可在议事厅查看。"
+
+
+def opinion_replied(payload: Payload) -> str:
+    return (f"您在议题“{_get(payload, 'topic_title', '议题')}”中的意见收到了回复：\n"
+            f"{_get(payload, 'reply', '请在议事厅查看')}")
+
+
+TEXTS: dict[str, Callable[[Payload], str]] = {
+    fn.__name__: fn for fn in (case_submitted, case_accepted, case_auto_forwarded, case_routed, case_resolved,
+                              case_reopened, case_rejected, case_merged, case_escalated, case_reminder,
+                              case_overdue, topic_opened, topic_closing, topic_concluded, opinion_replied)
+}
+
+TITLES = {
+    "case_submitted": "新反映请接收", "case_accepted": "反映已接收", "case_auto_forwarded": "反映已转交街道",
+    "case_routed": "反映已流转", "case_resolved": "反映已办结", "case_reopened": "反映被退回重办",
+    "case_rejected": "反映不予受理", "case_merged": "反映已合并", "case_escalated": "反映已提级",
+    "case_reminder": "催办提醒", "case_overdue": "反映超期", "topic_opened": "新议题征集意见",
+    "topic_closing": "议题即将结束", "topic_concluded": "议题已结束", "opinion_replied": "意见收到回复",
+}
+
+
+def push_text(kind: str, payload: Payload) -> str:
+    """The text for one outbox row; KeyError for a kind that is not a push."""
+    return TEXTS[kind](payload)

@@ -1,0 +1,55 @@
+"""Every push kind has a Chinese text and a title, and shows what its payload says."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from server.services.push_texts import TEXTS, TITLES, push_text
+
+PAYLOADS = {
+    "case_submitted": {"tracking_number": "MY-20261128-0001", "description": "祖庙巷51号小区绿化枯萎"},
+    "case_accepted": {"tracking_number": "MY-20261128-0001"},
+    "case_auto_forwarded": {"tracking_number": "MY-20261128-0001"},
+    "case_routed": {"tracking_number": "MY-20261128-0001", "unit_name": "湖滨街道公共管理办公室"},
+    "case_resolved": {"tracking_number": "MY-20261128-0001", "feedback": "绿化补种完成"},
+    "case_reopened": {"tracking_number": "MY-20261128-0001"},
+    "case_rejected": {"tracking_number": "MY-20261128-0001", "reason": "不属于受理范围"},
+    "case_merged": {"tracking_number": "MY-20261128-0001", "into": "MY-20261127-0042"},
+    "case_escalated": {"tracking_number": "MY-20261128-0001", "reason": "超过72小时未办结"},
+    "case_reminder": {"tracking_number": "MY-20261128-0001", "hours_left": 24, "threshold": 48},
+    "case_overdue": {"tracking_number": "MY-20261128-0001"},
+    "topic_opened": {"topic_title": "老旧小区加装电梯", "topic_id": 7},
+    "topic_closing": {"topic_title": "老旧小区加装电梯", "topic_id": 7},
+    "topic_concluded": {"topic_title": "老旧小区加装电梯", "topic_id": 7},
+    "opinion_replied": {"topic_title": "老旧小区加装电梯", "reply": "感谢建议，已纳入方案"},
+}
+CASE_ENGINE_KINDS = {"case_submitted", "case_accepted", "case_auto_forwarded", "case_routed", "case_resolved",
+                     "case_reopened", "case_rejected", "case_merged", "case_escalated"}
+
+
+def test_every_kind_is_covered():
+    assert set(TEXTS) == set(PAYLOADS) == set(TITLES)
+    assert set(TEXTS) >= CASE_ENGINE_KINDS
+
+
+@pytest.mark.parametrize("kind", sorted(PAYLOADS))
+def test_text_is_chinese_and_carries_the_payload(kind):
+    text = push_text(kind, PAYLOADS[kind])
+    assert re.search(r"[\u4e00-\u9fff]", text)
+    for value in PAYLOADS[kind].values():
+        if kind.startswith("topic") and value == 7 and kind != "topic_opened":
+            continue
+        assert str(value) in text
+
+
+def test_specific_wording():
+    assert push_text("case_submitted", PAYLOADS["case_submitted"]).startswith("新反映请接收")
+    assert "满意/基本满意/不满意" in push_text("case_resolved", PAYLOADS["case_resolved"]).replace(" ", "")
+    assert "还剩 24 小时" in push_text("case_reminder", PAYLOADS["case_reminder"])
+
+
+def test_a_missing_field_reads_as_a_placeholder():
+    assert "（编号缺失）" in push_text("case_accepted", {})
+    with pytest.raises(KeyError):
+        push_text("fetch_media", {})
