@@ -85,17 +85,23 @@ def scheduler(intervals: tuple[str, ...]) -> None:
 @main.command()
 @click.option("--at", "at", default=None, metavar="ISO-8601",
               help="Act as of this instant, e.g. 2026-11-30T09:00+08:00 (no zone given: Asia/Shanghai).")
-def sweep(at: str | None) -> None:
+@click.option("--job", "names", multiple=True, metavar="NAME", help="Run only this job (repeatable).")
+def sweep(at: str | None, names: tuple[str, ...]) -> None:
     """Run every periodic job once, now or as of --at, and print a JSON summary."""
     from server.adapters.clock import ManualClock, SystemClock
-    from server.jobs import run_all_once
+    from server.jobs import periodic_jobs, run_all_once
     from server.runtime import build_runtime
 
+    jobs = periodic_jobs()
+    unknown = set(names) - {job.name for job in jobs}
+    if unknown:
+        raise click.BadParameter(f"no job named {', '.join(sorted(unknown))}; jobs: "
+                                 f"{', '.join(job.name for job in jobs)}", param_hint="--job")
     clock = ManualClock(_parse_instant(at)) if at else SystemClock()
     started = clock.now()
     runtime = build_runtime(_settings(), clock=clock)
     try:
-        results = run_all_once(runtime)
+        results = run_all_once(runtime, [job for job in jobs if not names or job.name in names])
     finally:
         runtime.dispose()
     click.echo(json.dumps({"at": started.isoformat(), "jobs": results}, ensure_ascii=False, default=str))

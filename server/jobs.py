@@ -79,17 +79,8 @@ def dispatch_outbox_job(runtime: Runtime) -> Any:
     dispatch_due = _dispatch_service()
     if dispatch_due is None:
         return {"skipped": "dispatcher not installed"}
-    return dispatch_due(runtime.uow(), _gateway(runtime), limit=DISPATCH_LIMIT)
-
-
-def _gateway(runtime: Runtime) -> Any:
-    """One gateway per runtime (it holds the HTTP session and the shared access-token storage)."""
-    gateway = runtime.extras.get("wechat_gateway")
-    if gateway is None:
-        from server.adapters.wechat import build_gateway
-
-        gateway = runtime.extras["wechat_gateway"] = build_gateway(runtime)
-    return gateway
+    # runtime.wechat: one gateway per process (HTTP session, shared access-token storage).
+    return dispatch_due(runtime.uow(), runtime.wechat, limit=DISPATCH_LIMIT)
 
 
 def _builtin_jobs() -> list[PeriodicJob]:
