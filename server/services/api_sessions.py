@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash
 
+from server.adapters.wechat.errors import WeChatError, WeChatPermanentError
 from server.domain.case_rules import Actor
 from server.domain.enums import Role
 from server.domain.errors import DomainError
@@ -39,6 +40,11 @@ class InvalidCredentialsError(AuthenticationError):
 
 class WechatLoginError(AuthenticationError):
     code = "wechat_login_failed"
+
+
+class WechatUnavailableError(DomainError):
+    code = "wechat_unavailable"
+    http_status = 502
 
 
 class MiniappGateway(Protocol):
@@ -118,7 +124,12 @@ def login_with_password(uow: UnitOfWork, *, username: str, password: str) -> Iss
 
 def login_with_wechat(uow: UnitOfWork, *, wechat: MiniappGateway, code: str) -> IssuedTokens:
     """A wx.login code -> jscode2session; a new openid becomes a resident. session_key stays here."""
-    answer = wechat.code_to_session(code)
+    try:
+        answer = wechat.code_to_session(code)
+    except WeChatPermanentError as exc:  # 40029 and friends: the code is bad or used
+        raise WechatLoginError("微信登录失败，请重新打开小程序再试", details={"errcode": exc.errcode}) from exc
+    except WeChatError as exc:  # network, timeout, WeChat busy: the same code may work in a moment
+        raise WechatUnavailableError("微信服务暂时不可用，请稍后再试") from exc
     openid = answer.get("openid")
     if not openid:
         raise WechatLoginError("微信登录失败，请重试")
