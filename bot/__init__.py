@@ -1,1 +1,16 @@
-"""The WeChat official-account webhook and chat handlers (they call server.services)."""
+"""The WeChat official-account webhook: verify, decrypt, parse, rate-limit, then server.services.chat."""
+from __future__ import annotations
+
+from flask import Flask
+
+from server.config import Settings
+
+
+def init_bot(app: Flask, settings: Settings) -> None:
+    """Mount the webhook at /wechat with its own per-openid rate limiter."""
+    from .limits import build_limiter
+    from .webhook import build_blueprint
+
+    limiter = build_limiter(app, settings)
+    app.extensions["minyi_bot_limiter"] = limiter
+    app.register_blueprint(build_blueprint(limiter, settings.bot_rate_limit))

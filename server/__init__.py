@@ -31,8 +31,16 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     register_error_handlers(app)
     app.register_blueprint(health_bp)
     miniapp_api.register_api(app)
+
+    from bot import init_bot
+
+    init_bot(app, settings)
     if settings.sandbox_enabled:
         from server.sandbox import register_sandbox_api
+        from server.sandbox.page import bp as sandbox_page_bp
+        from server.sandbox.user import bp as sandbox_user_bp
 
         register_sandbox_api(app)
+        app.register_blueprint(sandbox_user_bp)
+        app.register_blueprint(sandbox_page_bp)
     return app

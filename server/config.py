@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     wechat_api_base: str = Field("", alias="WECHAT_API_BASE")
     miniapp_app_id: str = Field("", alias="MINIAPP_APP_ID")
     miniapp_app_secret: str = Field("", alias="MINIAPP_APP_SECRET")
+    bot_rate_limit: str = Field("20/minute", alias="MINYI_BOT_RATE_LIMIT")
     wechat_timeout_seconds: float = Field(3.0, gt=0, le=30, alias="WECHAT_TIMEOUT_SECONDS")
     wechat_template_id: str = Field("minyi-notice", alias="WECHAT_TEMPLATE_ID")
     miniapp_template_id: str = Field("minyi-notice", alias="MINIAPP_TEMPLATE_ID")
@@ -81,6 +82,17 @@ class Settings(BaseSettings):
             base64.b64decode(value + "=", validate=True)
         except binascii.Error as exc:
             raise ValueError("is not base64") from exc
+        return value
+
+    @field_validator("bot_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError("must be a rate such as 20/minute or 20/minute;200/day") from exc
         return value
 
     @field_validator("reminder_hours", mode="before")

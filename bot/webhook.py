@@ -1,0 +1,72 @@
+"""The webhook at /wechat: WeChat's URL check (GET) and its messages (POST); the talking is in
+server.services.chat."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, g, request
+from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
+
+from server.runtime import Runtime
+from server.services.chat import handle_inbound
+from server.web.errors import error_response
+
+from . import texts
+from .envelope import MAX_BODY_BYTES, EnvelopeError, WechatKeys, open_envelope, verify
+from .limits import RATE_LIMITED
+
+
+def _runtime() -> Runtime:
+    return current_app.extensions["minyi"]
+
+
+def _keys() -> WechatKeys:
+    settings = _runtime().settings
+    aes_keys = tuple(k for k in (settings.wechat_encoding_aes_key, settings.wechat_previous_aes_key) if k)
+    return WechatKeys(token=settings.wechat_token, app_id=settings.wechat_app_id or settings.sandbox_app_id,
+                      aes_keys=aes_keys)
+
+
+def _xml(body: str) -> Response:
+    return Response(body, mimetype="application/xml" if body != "success" else "text/plain")
+
+
+def build_blueprint(limiter: Limiter, rate: str) -> Blueprint:
+    bp = Blueprint("wechat", __name__, url_prefix="/wechat")
+
+    @bp.errorhandler(EnvelopeError)
+    def _refused(exc: EnvelopeError):
+        return error_response(exc.code, exc.message, exc.status)
+
+    @bp.errorhandler(RateLimitExceeded)
+    def _too_fast(_exc: RateLimitExceeded):
+        # WeChat would show a 429 as "service unavailable": answer politely instead.
+        return _xml(g.wechat_envelope.seal(RATE_LIMITED))
+
+    @bp.before_request
+    def _open_envelope():
+        if request.method != "POST":
+            return None
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            return error_response("payload_too_large", "请求内容过大", 413)
+        body = request.stream.read(MAX_BODY_BYTES + 1)
+        if len(body) > MAX_BODY_BYTES:
+            return error_response("payload_too_large", "请求内容过大", 413)
+        g.wechat_envelope = open_envelope(_keys(), body, request.args.to_dict(), _runtime().clock.now().timestamp())
+        return None
+
+    @bp.get("")
+    def verify_url():
+        """WeChat's server check when the URL is saved in its console: echo `echostr` if signed by us."""
+        verify(_keys(), request.args.to_dict(), _runtime().clock.now().timestamp())
+        return Response(request.args.get("echostr", ""), mimetype="text/plain")
+
+    @bp.post("")
+    @limiter.limit(rate, per_method=False)
+    def receive():
+        envelope = g.wechat_envelope
+        if not envelope.known:
+            # A kind wechatpy does not know: nothing stored; events need no answer, messages get help.
+            return _xml(envelope.seal("" if envelope.fields["msg_type"] == "event" else texts.UNKNOWN_KIND))
+        return _xml(envelope.seal(handle_inbound(_runtime().uow(), envelope.fields)))
+
+    return bp

@@ -1,0 +1,71 @@
+"""The bot's door to the deliberation halls (居民议事).
+
+The halls live in `server.services.topics` (their own feature); when that module is not installed
+the bot still understands 议题 / 退出 / `topic:<id>` and says there is no open topic. Hall presence
+(which hall a chat user is in) is kept by the topics service, not here, so there is one truth.
+"""
+from __future__ import annotations
+
+from importlib import import_module
+from types import ModuleType
+
+from server.domain.errors import DomainError
+
+from . import texts
+from .context import Chat, Reply
+
+
+def _topics() -> ModuleType | None:
+    try:
+        module = import_module("server.services.topics")
+    except ImportError:
+        return None
+    return module if hasattr(module, "enter_topic") else None
+
+
+def _open_topics(chat: Chat, topics: ModuleType) -> list:
+    lister = getattr(topics, "list_open_topics_for", None)
+    if lister is None:
+        lister = import_module("server.services.topic_queries").list_open_topics_for
+    return lister(chat.uow, person_id=chat.identity.person_id)
+
+
+def list_topics(chat: Chat) -> Reply:
+    topics = _topics()
+    rows = _open_topics(chat, topics) if topics else []
+    if not rows:
+        return Reply(texts.NO_TOPICS)
+    return Reply("\n".join([texts.TOPICS_HEADER, *(f"{n}. {t.title}" for n, t in enumerate(rows, start=1))]))
+
+
+def enter_topic(chat: Chat, *, topic_id: int | None = None, number: int | None = None) -> Reply:
+    topics = _topics()
+    if topics is None:
+        return Reply(texts.TOPIC_UNAVAILABLE)
+    try:
+        if number is not None:
+            topic = chat.attempt(topics.enter_topic_by_number, person_id=chat.identity.person_id, number=number)
+        else:
+            topic = chat.attempt(topics.enter_topic, person_id=chat.identity.person_id, topic_id=topic_id)
+    except DomainError as exc:
+        return Reply(exc.message)
+    return Reply(texts.TOPIC_ENTERED.format(title=topic.title))
+
+
+def leave_topic(chat: Chat) -> Reply:
+    topics = _topics()
+    topic = chat.attempt(topics.leave_topic, person_id=chat.identity.person_id) if topics else None
+    return Reply(texts.LEFT_HALL.format(title=topic.title) if topic else texts.NOT_IN_HALL)
+
+
+def post_if_in_hall(chat: Chat, text: str) -> Reply | None:
+    """In a hall, a text is an opinion there; None when the sender is in no hall."""
+    topics = _topics()
+    if topics is None or topics.current_topic_for(chat.uow, person_id=chat.identity.person_id) is None:
+        return None
+    try:
+        topic, _opinion = chat.attempt(topics.post_opinion_from_chat, person_id=chat.identity.person_id,
+                                       text=text)
+    except DomainError as exc:
+        return Reply(exc.message)
+    return Reply(texts.OPINION_POSTED.format(title=topic.title))
