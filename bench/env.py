@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
 PG_ADMIN_URL = os.environ.get("MINYI_BENCH_PG_URL") or os.environ.get(
     "MINYI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("MINYI_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -200,11 +201,14 @@ GUNICORN_WORKERS = 2
 
 
 def start_gunicorn(name: str, *, gunicorn: str, app: str, env: dict[str, str], cwd: Path, log_dir: Path,
-                   ready_path: str = "/", ready_status: tuple[int, ...] = (200, 400, 403, 405)) -> Server:
-    """Every subject runs under the same server settings: gunicorn, 2 sync workers, no access log."""
+                   ready_path: str = "/", ready_status: tuple[int, ...] = (200, 400, 403, 405),
+                   workers: int = GUNICORN_WORKERS, threads: int = 1) -> Server:
+    """Every webhook subject runs under the same settings: gunicorn, 2 sync workers, no access log.
+    (The sandbox, which keeps its state in memory, runs as one process with threads.)"""
     port = free_port()
     log_path = log_dir / f"{name}.log"
-    command = [gunicorn, "--workers", str(GUNICORN_WORKERS), "--worker-class", "sync",
+    worker = ["--worker-class", "sync"] if threads == 1 else ["--worker-class", "gthread", "--threads", str(threads)]
+    command = [gunicorn, "--workers", str(workers), *worker,
                "--bind", f"127.0.0.1:{port}", "--backlog", "2048", "--timeout", "60",
                "--log-level", "warning", "--error-logfile", str(log_path), app]
     process = subprocess.Popen(command, cwd=str(cwd), env=env, stdout=subprocess.DEVNULL,
@@ -223,18 +227,18 @@ def start_gunicorn(name: str, *, gunicorn: str, app: str, env: dict[str, str], c
             time.sleep(0.2)
             continue
         if status in ready_status:
-            server.workers = _wait_workers(process.pid)
+            server.workers = _wait_workers(process.pid, workers)
             return server
         time.sleep(0.2)
     server.stop()
     raise BenchError(f"{name} did not answer within 60 s:\n{_tail(log_path)}")
 
 
-def _wait_workers(master: int) -> list[int]:
+def _wait_workers(master: int, count: int) -> list[int]:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         workers = children_of(master)
-        if len(workers) >= GUNICORN_WORKERS:
+        if len(workers) >= count:
             return workers
         time.sleep(0.1)
     return children_of(master)

@@ -1,5 +1,6 @@
 """Scheduler-side work run in a process of its own, as the scheduler would run it, to time it and
-to read that process's peak RSS: `python -m bench.jobs sweep URL NOW` prints one JSON line.
+to read that process's peak RSS: `python -m bench.jobs sweep URL NOW` or
+`python -m bench.jobs dispatch URL SANDBOX_API NOW LIMIT FAILURE_RATE` prints one JSON line.
 
 Each SQL statement's time is summed by statement text, so a slow run shows at once which query it was.
 """
@@ -70,6 +71,60 @@ def sweep(url: str, now_iso: str) -> dict:
             "statements": times.top()}
 
 
+def dispatch(url: str, sandbox_api: str, now_iso: str, limit: str, failure_rate: str) -> dict:
+    """Drain the outbox like one dispatcher process of the scheduler, through the sandbox.
+
+    Before each round of up to `limit` rows it asks the sandbox to fail the next template sends,
+    `failure_rate` of the rows it sent so far (alternately HTTP 500 and errcode 45009, both transient). When nothing is due
+    but rows wait for their retry backoff, the clock jumps to the earliest: backoff is idle time,
+    not work, so sends/s counts the dispatcher's own speed.
+    """
+    import requests
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import configure_mappers
+
+    from server.adapters.clock import ManualClock
+    from server.config import load_settings
+    from server.models import OutboxMessage
+    from server.runtime import build_runtime
+    from server.services.dispatch import dispatch_due
+
+    clock = ManualClock(datetime.fromisoformat(now_iso))
+    settings = load_settings({"DATABASE_URL": url, "MINYI_ENV": "testing", "WECHAT_API_BASE": sandbox_api})
+    runtime = build_runtime(settings, clock=clock)
+    times = StatementTimes(runtime.engine)
+    configure_mappers()
+    gateway = runtime.wechat
+    http = requests.Session()
+    rate, modes = float(failure_rate), [{"mode": "http500"}, {"mode": "errcode", "errcode": 45009}]
+    owed = 0.0   # faults owed to the sends so far: `rate` of them, injected before the next round
+    totals: dict[str, int] = {}
+    rounds = 0
+    started, wall_started = time.perf_counter(), time.time()
+    while True:
+        if int(owed):
+            fault = {"path": "cgi-bin/message/template/send", "times": int(owed), **modes[rounds % 2]}
+            http.post(f"{sandbox_api}/faults", json=fault, timeout=10).raise_for_status()
+            owed -= int(owed)
+        summary = dispatch_due(runtime.uow(), gateway, limit=int(limit))
+        owed += rate * summary["claimed"]
+        rounds += 1
+        for key, value in summary.items():
+            totals[key] = totals.get(key, 0) + value
+        if summary["claimed"]:
+            continue
+        with runtime.uow().transaction() as session:
+            waiting = session.scalar(select(func.min(OutboxMessage.available_at))
+                                     .where(OutboxMessage.status == "pending"))
+        if waiting is None:
+            break
+        clock.set(max(waiting, clock.now()))
+    seconds = time.perf_counter() - started
+    runtime.dispose()
+    return {"seconds": round(seconds, 3), "started": wall_started, "finished": wall_started + seconds,
+            "rounds": rounds, "totals": totals, "peak_rss_mib": peak_rss_mib(), "statements": times.top()}
+
+
 def _plain(value):
     """The service's return value as JSON (a dataclass, a dict, a number…)."""
     from dataclasses import asdict, is_dataclass
@@ -83,7 +138,7 @@ def _plain(value):
 
 def main(argv: list[str]) -> int:
     job, *args = argv
-    result = {"sweep": sweep}[job](*args)
+    result = {"sweep": sweep, "dispatch": dispatch}[job](*args)
     print(json.dumps(result, ensure_ascii=False, default=str))
     return 0
 

@@ -19,12 +19,15 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, insert, select
 
 from . import env
 from .sizes import Sizes
 
 TOKEN = "minyi-bench-token"
+# Residents registered with a street before the run: a first-time sender is asked for a street and
+# makes no case, so the full path (case, events, outbox) needs senders the bot already knows.
+RESIDENT_POOL = 20_000
 LUA = env.BENCH_DIR / "wechat.lua"
 
 
@@ -49,7 +52,7 @@ class Wrk:
         self.binary = env.ensure_wrk()
         self.run_number = 0
 
-    def run(self, url: str, *, connections: int, seconds: int, pool: int = 0) -> dict:
+    def run(self, url: str, *, connections: int, seconds: int, pool: int = RESIDENT_POOL) -> dict:
         """One wrk run; returns its counts, latencies and the CPU that wrk itself used."""
         self.run_number += 1
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -109,18 +112,31 @@ def minyi_available() -> str | None:
 
 
 def prepare_minyi_database(url: str) -> None:
-    """Migrate to head and load the demo's reference data (streets, units, categories, people)."""
+    """Migrate to head, load the demo's reference data (streets, units, categories, people) and
+    register RESIDENT_POOL residents with a street and an official-account openid each."""
     from server import migrate
     from server.adapters.clock import SystemClock
     from server.config import load_settings
     from server.demo import _load_reference
+    from server.domain.enums import Role
+    from server.models import Community, Person, WechatIdentity
     from server.runtime import build_runtime
 
     migrate.upgrade(url, "heads")  # branches not yet re-chained by the lead may add several heads
     runtime = build_runtime(load_settings({"DATABASE_URL": url}))
     try:
+        now = SystemClock().now()
         with runtime.uow().transaction() as session:
-            _load_reference(session, SystemClock().now())
+            _load_reference(session, now)
+            communities = list(session.scalars(select(Community).order_by(Community.id)))
+            session.execute(insert(Person), [
+                dict(name=f"bench居民{i}", role=Role.resident, street_id=c.street_id, community_id=c.id,
+                     is_active=True, created_at=now)
+                for i, c in ((i, communities[i % len(communities)]) for i in range(RESIDENT_POOL))])
+            ids = dict(session.execute(select(Person.name, Person.id).where(Person.name.like("bench居民%"))).all())
+            session.execute(insert(WechatIdentity), [
+                dict(app="mp", openid=f"obench{i:08d}", person_id=ids[f"bench居民{i}"], subscribed=True, created_at=now)
+                for i in range(RESIDENT_POOL)])
     finally:
         runtime.dispose()
 
@@ -140,8 +156,10 @@ def count_effects(url: str) -> dict:
 
 
 def _minyi_env(database_url: str, instance: Path) -> dict[str, str]:
+    """Production settings, as the README's production section: Redis holds the per-openid limits."""
     return {**os.environ, "DATABASE_URL": database_url, "MINYI_INSTANCE_DIR": str(instance),
             "MINYI_ENV": "production", "MINYI_SECRET_KEY": secrets.token_hex(32), "WECHAT_TOKEN": TOKEN,
+            "REDIS_URL": env.REDIS_URL, "MINYI_REDIS_PREFIX": f"minyi-bench-{os.getpid()}-{secrets.token_hex(3)}",
             "PYTHONPATH": str(env.ROOT)}
 
 
@@ -153,7 +171,7 @@ def run(sizes: Sizes, log) -> dict:
     gunicorn = str(venv_bin / "gunicorn")
     peer_bin = env.ensure_peer_venv() / "bin"
     results: dict = {"server": f"gunicorn, {env.GUNICORN_WORKERS} sync workers",
-                     "load_generator": "wrk -t1 (separate process), unique MsgId and openid per request",
+                     "load_generator": f"wrk -t1 (separate process), a fresh MsgId per request from {RESIDENT_POOL:,} registered residents in turn",
                      "seconds_per_run": sizes.seconds, "rounds": sizes.rounds}
     with ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="minyi-bench-")))
