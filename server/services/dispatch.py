@@ -10,16 +10,19 @@ One round (`dispatch_due`):
    lease was taken over does not overwrite the new owner's result):
    sent | retry later with exponential backoff and jitter (transient errors, a token refused
    after its one refresh, unexpected exceptions) | dead at once (permanent errors) | dead after
-   `max_attempts` | skipped (the recipient has no reachable WeChat identity: not a delivery failure,
-   so it stays out of the dead-letter list, but staff can still retry it once the person binds).
+   `max_attempts` | skipped (the recipient has no reachable WeChat identity, is inactive or unknown:
+   not a delivery failure, so it is not retried; staff see it next to the dead letters in
+   `list_failed_pushes` and can `retry_dead` it once the person has bound WeChat).
 
 Delivery is at-least-once, and that edge is real: if a dispatcher crashes (or loses its database)
 after WeChat accepted a push but before step 3 commits, the row is claimed again when its lease
 expires and the push is sent a second time. WeChat offers no idempotency key for these APIs, so
-this cannot be closed from our side; it only happens on a crash within that window. In the normal
-path every row is sent once: a claimed row is invisible to other dispatchers until its lease ends,
-and the lease (LEASE) is longer than the worst-case send (two token fetches and two sends at the
-gateway's timeouts).
+this cannot be closed from our side; it only happens on a crash within that window. The same holds
+for a send that timed out: WeChat may have delivered it before we gave up waiting, and the retry
+delivers it again. In the normal path every row is sent once: a claimed row is invisible to other
+dispatchers until its lease ends, and the lease (LEASE, 2 minutes) is longer than the worst-case
+send (a wait for another process's token refresh, two token fetches and up to four sends at the
+gateway's 3-second timeouts: under a minute).
 
 `fetch_media` rows are not pushes: the photo a resident sent is downloaded, stored and attached to
 their case; the attachment and the row's `sent` mark commit together, so it is attached once.
@@ -75,6 +78,8 @@ def dispatch_due(uow: UnitOfWork, gateway: WeChatGateway, *, limit: int = 100,
     for item in claim_due(uow, limit=limit, max_attempts=max_attempts, summary=summary):
         summary["claimed"] += 1
         summary[send_claimed(uow, gateway, item, max_attempts, rng)] += 1
+    if summary:
+        log.info("outbox round: %s", dict(summary))
     return {key: summary.get(key, 0) for key in ("claimed", "sent", "retry", "dead", "skipped", "fenced")}
 
 

@@ -73,6 +73,12 @@ def test_a_token_still_refused_after_the_refresh_is_retried_later(push_world, ga
     assert "40001" in push_world.row(deputy_push).last_error
 
 
+def test_a_misconfigured_secret_delays_pushes_instead_of_killing_them(push_world, gateway, sandbox, deputy_push):
+    sandbox.fault("cgi-bin/stable_token", "errcode", errcode=40125, times=1)  # invalid appsecret
+    assert dispatch_due(push_world.uow(), gateway)["retry"] == 1
+    assert "40125" in push_world.row(deputy_push).last_error
+
+
 def test_a_user_who_left_is_dead_at_once_and_staff_can_retry(push_world, gateway, sandbox, deputy_push):
     sandbox.user("oYan", following=False)
     assert dispatch_due(push_world.uow(), gateway)["dead"] == 1

@@ -132,6 +132,14 @@ def test_token_endpoint_failure_is_transient(gateway, sandbox):
     assert sandbox.calls("cgi-bin/message/custom/send") == []
 
 
+def test_a_refused_token_fetch_is_a_token_error_not_a_permanent_one(gateway, sandbox):
+    sandbox.fault("cgi-bin/stable_token", "errcode", errcode=40164)  # e.g. server IP not whitelisted
+    with pytest.raises(WeChatTokenError) as caught:
+        gateway.send_template("oDeputy1", "tpl-1", DATA)
+    assert (caught.value.errcode, caught.value.api) == (40164, "cgi-bin/stable_token")
+    assert gateway.send_template("oDeputy1", "tpl-1", DATA)["errcode"] == 0
+
+
 def test_refusals_are_permanent(gateway, sandbox, clock):
     sandbox.user("oGone", following=False)
     with pytest.raises(WeChatPermanentError) as caught:

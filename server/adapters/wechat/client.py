@@ -15,7 +15,7 @@ import requests
 from wechatpy import WeChatClient
 from wechatpy.client.api import WeChatMedia, WeChatQRCode, WeChatWxa
 
-from .errors import translate_errors
+from .errors import WeChatPermanentError, WeChatTokenError, translate_errors
 from .tokens import SharedToken
 
 REAL_API_BASE = "https://api.weixin.qq.com"
@@ -67,11 +67,19 @@ class MinyiWeChatClient(WeChatClient):
     def _fetch_stable_token(self) -> tuple[str, int]:
         """cgi-bin/stable_token (not in wechatpy 1.8.18): unlike cgi-bin/token it does not invalidate
         the token other processes hold. `access_token: None` stops wechatpy from adding one (requests
-        drops None-valued parameters), which would recurse into this very fetch."""
-        result = translate_errors("cgi-bin/stable_token", lambda: self.post(
-            "stable_token", params={"access_token": None},
-                           data={"grant_type": "client_credential", "appid": self.appid,
-                                 "secret": self.secret, "force_refresh": False}))
+        drops None-valued parameters), which would recurse into this very fetch.
+
+        A refusal here (wrong secret 40125, IP not allowed 40164, bad base URL ...) is a configuration
+        problem, not a problem of the message being sent: it is raised as WeChatTokenError, which
+        callers retry later, so fixing the configuration lets the queued pushes through."""
+        body = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret,
+                "force_refresh": False}
+        try:
+            result = translate_errors("cgi-bin/stable_token", lambda: self.post(
+                "stable_token", params={"access_token": None}, data=body))
+        except WeChatPermanentError as exc:
+            raise WeChatTokenError(exc.args[0], errcode=exc.errcode, api=exc.api,
+                                   http_status=exc.http_status) from exc
         return result["access_token"], int(result.get("expires_in", 7200))
 
     def fetch_access_token(self) -> dict[str, Any]:

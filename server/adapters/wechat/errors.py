@@ -1,7 +1,8 @@
 """What can go wrong when calling WeChat, sorted by what the caller should do about it.
 
 - WeChatTransientError: try again later (network, timeout, HTTP 5xx, quota and rate limits).
-- WeChatTokenError: the access token was refused even after one refresh; try again later.
+- WeChatTokenError: the access token was refused even after one refresh, or WeChat would not issue
+  one (a configuration problem: secret, IP allow-list); try again later.
 - WeChatPermanentError: retrying cannot help (the user does not follow, refused, bad openid ...).
 """
 from __future__ import annotations
@@ -41,7 +42,7 @@ class WeChatTransientError(WeChatError):
 
 
 class WeChatTokenError(WeChatError):
-    """40001/42001/40014 persisted after one token refresh."""
+    """40001/42001/40014 persisted after one token refresh, or stable_token refused to issue a token."""
 
 
 class WeChatPermanentError(WeChatError):
