@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import server.models  # noqa: F401  (the shared engine fixture creates tables from the imported models)
 from server import migrate
 from server.adapters.clock import ManualClock
 from server.config import load_settings

@@ -35,15 +35,21 @@ def actions(runtime: Runtime, case_id: int) -> list[CaseAction]:
 
 
 def insert_cases(runtime: Runtime, *, count: int, street_id: int, reporter_id: int, first: datetime,
-                 spacing: timedelta, due: bool = True, prefix: str = "MY-BULK") -> list[int]:
+                 spacing: timedelta, due: bool = True, prefix: str = "MY-BULK",
+                 accepted: bool = False) -> list[int]:
     """Many submitted cases at once (a bulk insert, as `submit_case` would leave them, without pushes).
+
+    accepted=True: as if a deputy accepted each at submission (the street office holds them).
 
     due=True: next_check_at = submitted_at, as after submission; due=False: already planned far ahead.
     """
     rows = []
     for index in range(count):
         submitted = first + spacing * index
-        rows.append(dict(tracking_number=f"{prefix}-{index:06d}", state=CaseState.submitted, holder=Holder.deputies,
+        state, holder = (CaseState.accepted, Holder.street_office) if accepted else (CaseState.submitted,
+                                                                                      Holder.deputies)
+        rows.append(dict(tracking_number=f"{prefix}-{index:06d}", state=state, holder=holder,
+                         accepted_at=submitted if accepted else None,
                          description="绿化枯萎需要补种", reporter_id=reporter_id, contact_consent=False,
                          street_id=street_id, source="miniapp", submitted_at=submitted,
                          deadline_at=submitted + timedelta(hours=72), overdue=False, reopen_count=0, version=1,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -96,3 +97,21 @@ def test_sweep_runs_the_dispatcher_too_and_the_reminder_reaches_wechat(live_serv
     titles = [call["body"]["data"]["title"]["value"] for call in response.json()["calls"]
               if call["body"]["touser"] == "oHu"]
     assert titles == ["反映已转交街道", "催办提醒"]
+
+
+def test_serve_runs_the_scheduler_in_the_same_process(world, runtime, clock, database_url, tmp_path):
+    clock.set(datetime.now(UTC) - timedelta(hours=25))
+    case = world.create_case()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = start_minyi("serve", "--port", str(port), env=minyi_env(database_url, tmp_path))
+    try:
+        deadline = time.monotonic() + 60
+        while not claims(runtime) and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    assert claims(runtime) == {(case.id, 24): 1}, err
