@@ -25,11 +25,13 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     app.json.ensure_ascii = False
     app.extensions["minyi"] = runtime
 
+    from server.web.dashboard import bp as dashboard_bp
     from server.web.errors import register_error_handlers
     from server.web.health import bp as health_bp
 
     register_error_handlers(app)
     app.register_blueprint(health_bp)
+    app.register_blueprint(dashboard_bp)
     miniapp_api.register_api(app)
 
     from bot import init_bot

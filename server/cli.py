@@ -157,14 +157,16 @@ def db_check() -> None:
 
 
 @main.command("seed-demo")
-def seed_demo() -> None:
+@click.option("--cases", "case_count", default=300, show_default=True, type=click.IntRange(0, 100_000),
+              help="how many past cases to make")
+def seed_demo(case_count: int) -> None:
     """Load Shangcheng's streets, units, people and a few hundred past cases (safe to run twice)."""
     from server.demo import load_demo
     from server.runtime import build_runtime
 
     runtime = build_runtime(_settings())
     try:
-        summary = load_demo(runtime)
+        summary = load_demo(runtime, case_count=case_count)
     finally:
         runtime.dispose()
     click.echo(json.dumps(summary, ensure_ascii=False))

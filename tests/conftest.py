@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import server.models  # noqa: F401  (every table on Base.metadata before create_all)
 from server.adapters.clock import ManualClock
 from server.config import load_settings
 from server.db import Base, make_engine

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from server.domain.enums import Role
-from server.services import case_queries
+from server.services import case_queries, profiles
 
 from ..auth import current_principal, roles, runtime
 from ..blueprint import MinyiBlueprint
-from ..schemas.auth import MeOut
+from ..errors import errors
+from ..schemas.auth import MeOut, ProfileIn
 from ..schemas.cases import DutyRecord
 from ..views import answer, person_view
 
@@ -16,6 +17,14 @@ bp = MinyiBlueprint("api_me", __name__, tag="me")
 @bp.get("/me", summary="当前用户", responses={200: MeOut})
 def me():
     return answer(MeOut, person_view(runtime().uow(), current_principal().person))
+
+
+@bp.patch("/me", summary="修改我的资料（姓名、电话；居民可改街道和社区）", responses={200: MeOut, **errors(403)})
+def update_me(body: ProfileIn):
+    rt = runtime()
+    given = body.model_dump(exclude_unset=True)
+    person = profiles.update_profile(rt.uow(), person_id=current_principal().person.id, **given)
+    return answer(MeOut, person_view(rt.uow(), person))
 
 
 @bp.get("/me/duty-record", summary="代表履职记录（接收、转交、办结、满意度）", responses={200: DutyRecord})

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .common import In, Out, Ref, Timestamp
+from .common import DbId, In, Out, Ref, Timestamp
 
 
 class WechatLoginIn(In):
@@ -37,3 +37,12 @@ class TokensOut(Out):
     expires_in: int = Field(description="seconds until the access token expires")
     new_account: bool = False
     me: MeOut
+
+
+class ProfileIn(In):
+    """Only the keys given are changed; null clears the phone."""
+
+    name: str | None = Field(None, min_length=1, max_length=32)
+    phone: str | None = Field(None, max_length=20)
+    street_id: DbId | None = None
+    community_id: DbId | None = None

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
 from server.adapters.wechat.errors import WeChatError, WeChatPermanentError
@@ -133,6 +134,16 @@ def login_with_wechat(uow: UnitOfWork, *, wechat: MiniappGateway, code: str) -> 
     openid = answer.get("openid")
     if not openid:
         raise WechatLoginError("微信登录失败，请重试")
+    try:
+        return _sign_in_openid(uow, answer)
+    except IntegrityError:
+        # The same new user logged in twice at once and the other request created the identity:
+        # this time it is found.
+        return _sign_in_openid(uow, answer)
+
+
+def _sign_in_openid(uow: UnitOfWork, answer: dict[str, Any]) -> IssuedTokens:
+    openid = answer["openid"]
     with uow.transaction() as session:
         now = uow.clock.now()
         identity = session.scalar(select(WechatIdentity).where(WechatIdentity.app == MINIAPP,

@@ -16,7 +16,9 @@ from server.services import cases
 
 from .conftest import jpeg_bytes, upload
 
-ROLES = ("resident", "deputy", "office", "unit", "district")
+ROLES = ("resident", "council", "deputy", "office", "unit", "district")
+# A council member reports like a resident: inside their scope is the case they reported themselves.
+OWN_REPORTER = {"council": "林国平"}
 SIDES = ("in", "out")
 # Per side: the street, the reporter, the accepting deputy, the office, the unit the case is routed to.
 SIDE_PEOPLE = {
@@ -33,14 +35,18 @@ class Row:
     state: str | None  # the state the case is brought to first; None: no case is involved
     expect: dict[str, tuple[int, int]]  # role -> (status inside scope, status outside scope)
     body: Any = None  # dict, or callable(ctx, side) -> dict
+    fresh_session: bool = False  # the call ends the caller's session (logout): sign in anew each time
 
 
 def only(role_status: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+    if "resident" in role_status:
+        role_status.setdefault("council", role_status["resident"])
     return {role: role_status.get(role, (403, 403)) for role in ROLES}
 
 
-EVERYONE_SEES = {"resident": (200, 404), "deputy": (200, 404), "office": (200, 404), "unit": (200, 404),
-                 "district": (200, 200)}
+EVERYONE_SEES = only({"resident": (200, 404), "deputy": (200, 404), "office": (200, 404), "unit": (200, 404),
+                      "district": (200, 200)})
+EVERYONE = {role: (200, 200) for role in ROLES}
 
 TABLE = [
     Row("read a case", "GET", "/cases/{case}", "routed", EVERYONE_SEES),
@@ -69,34 +75,41 @@ TABLE = [
         {"text": "晚上更明显"}),
     Row("submit a case", "POST", "/cases", None, only({"resident": (201, 201)}), {"description": "路灯坏了"}),
     Row("duty record", "GET", "/me/duty-record", None, only({"deputy": (200, 200)})),
-    Row("inbox", "GET", "/cases/inbox", None, {role: (200, 200) for role in ROLES}),
-    Row("list cases", "GET", "/cases", None, {role: (200, 200) for role in ROLES}),
-    Row("me", "GET", "/me", None, {role: (200, 200) for role in ROLES}),
-    Row("streets", "GET", "/streets", None, {role: (200, 200) for role in ROLES}),
-    Row("categories", "GET", "/categories", None, {role: (200, 200) for role in ROLES}),
-    Row("units", "GET", "/units", None, {role: (200, 200) for role in ROLES}),
+    Row("inbox", "GET", "/cases/inbox", None, EVERYONE),
+    Row("list cases", "GET", "/cases", None, EVERYONE),
+    Row("me", "GET", "/me", None, EVERYONE),
+    Row("update my name", "PATCH", "/me", None, EVERYONE, {"name": "新名字"}),
+    Row("upload a photo", "POST", "/uploads", None, {role: (201, 201) for role in ROLES}),
+    Row("log out", "POST", "/auth/logout", None, EVERYONE, fresh_session=True),
+    Row("streets", "GET", "/streets", None, EVERYONE),
+    Row("categories", "GET", "/categories", None, EVERYONE),
+    Row("units", "GET", "/units", None, EVERYONE),
 ]
 
 
 class Context:
     def __init__(self, world, runtime, sign_in):
         self.world, self.runtime = world, runtime
-        self.people = {"resident": world.person("章小平"), "deputy": world.person("严民强"),
+        self.sign_in = sign_in
+        self.people = {"resident": world.person("章小平"), "council": world.person("林国平"),
+                       "deputy": world.person("严民强"),
                        "office": world.office("hubin"), "unit": world.unit_staff("湖滨街道公共管理办公室"),
                        "district": world.district()}
         self.callers = {role: sign_in(person) for role, person in self.people.items()}
-        self.reporters = {side: sign_in(world.person(p["reporter"])) for side, p in SIDE_PEOPLE.items()}
+        names = {p["reporter"] for p in SIDE_PEOPLE.values()} | set(OWN_REPORTER.values())
+        self.reporters = {name: sign_in(world.person(name)) for name in names}
         self.unit_ids = {side: world.unit(p["unit"]).id for side, p in SIDE_PEOPLE.items()}
         self.category_id = world.category("facilities").id
 
-    def new_case(self, side: str, state: str = "submitted"):
+    def new_case(self, side: str, state: str = "submitted", reporter: str | None = None):
         """A case of that side in the given state, made through the real services and the API upload."""
         people, world, uow = SIDE_PEOPLE[side], self.world, self.runtime.uow
+        reporter = reporter or people["reporter"]
         # A distinct picture per case: identical bytes would be one attachment shared by both cases.
         self.made = getattr(self, "made", 0) + 1
         picture = jpeg_bytes(color=(self.made % 256, self.made // 256, 99))
-        photo = upload(self.reporters[side], picture).get_json()["id"]
-        case = world.create_case(reporter=people["reporter"], description="小区门口路灯坏了，晚上出行不安全",
+        photo = upload(self.reporters[reporter], picture).get_json()["id"]
+        case = world.create_case(reporter=reporter, description="小区门口路灯坏了，晚上出行不安全",
                                  attachment_ids=[photo])
         case.photo_id = photo
         office_id = world.office(people["street"]).id
@@ -123,11 +136,15 @@ def test_access_matrix(ctx, row):
         for side, expected in zip(SIDES, row.expect[role], strict=True):
             path = row.path
             if row.state is not None:
-                case = ctx.new_case(side, row.state)
+                own = OWN_REPORTER.get(role) if side == "in" else None
+                case = ctx.new_case(side, row.state, reporter=own)
                 path = path.format(case=case.id, photo=case.photo_id)
             body = row.body(ctx, side) if callable(row.body) else row.body
-            caller = ctx.callers[role]
-            response = caller.get(path) if row.method == "GET" else caller.post(path, json=body)
+            caller = ctx.sign_in(ctx.people[role]) if row.fresh_session else ctx.callers[role]
+            if path == "/uploads":
+                response = upload(caller, jpeg_bytes(color=(len(wrong), ROLES.index(role), SIDES.index(side))))
+            else:
+                response = caller._call(row.method, path, json=body)
             if response.status_code != expected:
                 wrong.append(f"{role}/{side}: {response.status_code} (expected {expected}) {response.get_data()[:160]!r}")
             elif response.status_code >= 400:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from server.domain.enums import CaseAction, CaseState, Holder, Role, Satisfaction
+from server.domain.enums import CaseAction, CaseState, Holder, Satisfaction
 from server.domain.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from server.models import CaseEvent, OutboxMessage
 from server.services import cases

@@ -5,7 +5,8 @@ from __future__ import annotations
 from .conftest import upload
 
 
-def test_the_seed_story_over_the_api(world, sign_in):
+def test_the_seed_story_over_the_api(live):
+    world, sign_in = live.world, live.sign_in
     resident = sign_in(world.person("章小平"))
     deputy = sign_in(world.person("严民强"))
     office = sign_in(world.office("hubin"))

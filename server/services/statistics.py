@@ -1,0 +1,114 @@
+"""Figures for the panoramic window (全景视窗) and the street rankings (赛马晾晒)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from statistics import median
+
+from sqlalchemy import Integer, and_, case, func, select
+from sqlalchemy.orm import Session
+
+from server.domain.deadlines import RESPONSE_WINDOW
+from server.domain.enums import OPEN_STATES, CaseState, Satisfaction
+from server.models import Case, Street
+
+from .uow import UnitOfWork
+
+GREEN_AT, YELLOW_AT = 0.9, 0.75  # share resolved inside 72 h that earns each colour band
+
+
+@dataclass(frozen=True)
+class StreetFigures:
+    street_id: int
+    street_name: str
+    cases: int
+    open: int
+    overdue: int
+    resolved: int
+    resolved_within_72h_rate: float | None
+    satisfaction_rate: float | None
+    response_rate: float | None
+    median_hours_to_resolve: float | None
+    p90_hours_to_resolve: float | None
+    rank: int = 0
+    band: str = ""
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _as_int(expression):
+    return func.coalesce(func.sum(case((expression, 1), else_=0)), 0).cast(Integer)
+
+
+def _resolved_in_time(session: Session):
+    """Resolved inside the 72-hour window; SQLite has no interval arithmetic, so it compares Julian days."""
+    if session.get_bind().dialect.name == "postgresql":
+        return and_(Case.resolved_at.is_not(None), Case.resolved_at - Case.submitted_at <= RESPONSE_WINDOW)
+    days = RESPONSE_WINDOW.total_seconds() / 86400
+    return and_(Case.resolved_at.is_not(None),
+                func.julianday(Case.resolved_at) - func.julianday(Case.submitted_at) <= days)
+
+
+def _resolve_hours(session: Session, since: datetime, until: datetime) -> dict[int, tuple[float, float]]:
+    """Median and p90 hours from submission to resolution, per street."""
+    resolved = and_(Case.resolved_at.is_not(None), Case.submitted_at >= since, Case.submitted_at < until)
+    if session.get_bind().dialect.name == "postgresql":
+        hours = func.extract("epoch", Case.resolved_at - Case.submitted_at) / 3600.0
+        rows = session.execute(
+            select(Case.street_id, func.percentile_cont(0.5).within_group(hours),
+                   func.percentile_cont(0.9).within_group(hours)).where(resolved).group_by(Case.street_id))
+        return {street: (float(p50), float(p90)) for street, p50, p90 in rows}
+    durations: dict[int, list[float]] = {}
+    for street, submitted, done in session.execute(
+            select(Case.street_id, Case.submitted_at, Case.resolved_at).where(resolved)):
+        durations.setdefault(street, []).append((done - submitted).total_seconds() / 3600)
+    result = {}
+    for street, values in durations.items():
+        values.sort()
+        result[street] = (median(values), values[min(len(values) - 1, int(0.9 * len(values)))])
+    return result
+
+
+def rank_streets(uow: UnitOfWork, *, since: datetime | None = None, until: datetime | None = None
+                 ) -> list[dict]:
+    """Streets ranked by the share of cases resolved inside 72 hours, with colour bands (分色晾晒)."""
+    with uow.transaction() as session:
+        until = until or uow.clock.now()
+        since = since or until - timedelta(days=365)
+        rows = session.execute(
+            select(
+                Street.id, Street.name,
+                func.count(Case.id),
+                _as_int(Case.state.in_(list(OPEN_STATES))),
+                _as_int(Case.overdue.is_(True)),
+                _as_int(Case.resolved_at.is_not(None) | (Case.state == CaseState.closed)),
+                _as_int(Case.satisfaction.in_([Satisfaction.satisfied, Satisfaction.basically_satisfied])),
+                _as_int(Case.satisfaction.is_not(None)),
+                _as_int(Case.accepted_at.is_not(None)),
+                _as_int(_resolved_in_time(session)),
+            )
+            .join(Case, and_(Case.street_id == Street.id, Case.submitted_at >= since, Case.submitted_at < until),
+                  isouter=True)
+            .group_by(Street.id, Street.name).order_by(Street.id)
+        ).all()
+        hours = _resolve_hours(session, since, until)
+    figures = []
+    for street_id, name, total, open_, overdue, resolved, satisfied, rated, accepted, on_time in rows:
+        p50, p90 = hours.get(street_id, (None, None))
+        figures.append(StreetFigures(
+            street_id=street_id, street_name=name, cases=total, open=open_, overdue=overdue, resolved=resolved,
+            resolved_within_72h_rate=_ratio(on_time, resolved),
+            satisfaction_rate=_ratio(satisfied, rated), response_rate=_ratio(accepted, total),
+            median_hours_to_resolve=round(p50, 1) if p50 is not None else None,
+            p90_hours_to_resolve=round(p90, 1) if p90 is not None else None))
+    ordered = sorted(figures, key=lambda f: (-(f.resolved_within_72h_rate or 0), -(f.satisfaction_rate or 0),
+                                            f.street_id))
+    ranked = []
+    for position, item in enumerate(ordered, start=1):
+        rate = item.resolved_within_72h_rate
+        band = "green" if rate is not None and rate >= GREEN_AT else \
+            "yellow" if rate is not None and rate >= YELLOW_AT else "red"
+        ranked.append(asdict(item) | {"rank": position, "band": band})
+    return ranked
