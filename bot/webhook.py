@@ -8,9 +8,9 @@ from flask_limiter.errors import RateLimitExceeded
 
 from server.runtime import Runtime
 from server.services.chat import handle_inbound
+from server.services.chat.texts import UNSUPPORTED
 from server.web.errors import error_response
 
-from . import texts
 from .envelope import MAX_BODY_BYTES, EnvelopeError, WechatKeys, open_envelope, verify
 from .limits import RATE_LIMITED
 
@@ -66,7 +66,7 @@ def build_blueprint(limiter: Limiter, rate: str) -> Blueprint:
         envelope = g.wechat_envelope
         if not envelope.known:
             # A kind wechatpy does not know: nothing stored; events need no answer, messages get help.
-            return _xml(envelope.seal("" if envelope.fields["msg_type"] == "event" else texts.UNKNOWN_KIND))
+            return _xml(envelope.seal("" if envelope.fields["msg_type"] == "event" else UNSUPPORTED))
         return _xml(envelope.seal(handle_inbound(_runtime().uow(), envelope.fields)))
 
     return bp

@@ -259,6 +259,31 @@ def wxa_code_unlimited(req: Request) -> dict[str, Any] | Response:
     return _png(f"{req.public_url}/sandbox/wxa?scene={scene}&page={body.get('page') or ''}")
 
 
+def _button_problem(button: Any, *, sub: bool) -> dict[str, Any] | None:
+    if not isinstance(button, dict) or not isinstance(button.get("name"), str):
+        return err(40017, "invalid button type")
+    if not 1 <= len(button["name"].encode()) <= (60 if sub else 16):
+        return err(40018, "invalid button name size")
+    if not sub and "sub_button" in button:
+        subs = button["sub_button"]
+        if not isinstance(subs, list) or not 1 <= len(subs) <= 5:
+            return err(40023, "invalid sub button size")
+        return next((p for p in (_button_problem(s, sub=True) for s in subs) if p), None)
+    if button.get("type") == "click":
+        return None if 1 <= len(str(button.get("key") or "").encode()) <= 128 else err(40019, "invalid button key size")
+    if button.get("type") == "view":
+        return None if str(button.get("url") or "").startswith(("http://", "https://")) else err(40055, "invalid button url domain")
+    return err(40017, "invalid button type")
+
+
+def menu_create(req: Request) -> dict[str, Any]:
+    """`cgi-bin/menu/create`: at most 3 buttons, each with at most 5 sub-buttons, checked like WeChat."""
+    buttons = req.body.get("button") if isinstance(req.body, dict) else None
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+        return err(40016, "invalid button size")
+    return next((p for p in (_button_problem(b, sub=False) for b in buttons) if p), None) or dict(OK)
+
+
 Handler = Callable[[Request], "dict[str, Any] | Response"]
 ENDPOINTS: dict[str, tuple[bool, Handler]] = {
     "cgi-bin/token": (False, token),
@@ -270,6 +295,7 @@ ENDPOINTS: dict[str, tuple[bool, Handler]] = {
     "cgi-bin/media/get": (True, media_get),
     "cgi-bin/media/upload": (True, media_upload),
     "cgi-bin/qrcode/create": (True, qrcode_create),
+    "cgi-bin/menu/create": (True, menu_create),
     "cgi-bin/showqrcode": (False, show_qrcode),
     "sns/jscode2session": (False, jscode2session),
     "wxa/getwxacodeunlimit": (True, wxa_code_unlimited),

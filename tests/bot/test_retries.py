@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from server.models import Case, InboundMessage
+from server.models import Case, InboundMessage, Person, WechatIdentity
 
 from .conftest import Phone
 
@@ -53,3 +53,14 @@ def test_events_are_deduplicated_on_sender_time_and_event(bot, world):
     again = phone.send(**scan)
     assert first["reply"] == again["reply"]
     assert bot.count(InboundMessage) == 1
+
+
+def test_a_new_users_first_messages_arriving_at_once_make_one_resident(bot, world):
+    phone = Phone(bot)
+    texts = ["你好", "在吗", "谢谢", "好的"]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        replies = list(pool.map(lambda text: phone.say(text), texts))
+    assert all(replies)
+    assert bot.count(WechatIdentity, WechatIdentity.openid == phone.openid) == 1
+    assert bot.count(Person, Person.name == f"微信用户{phone.openid[-4:]}") == 1
+    assert bot.count(InboundMessage) == 4

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+from sqlalchemy import delete
+
+from server.models import InboundMessage
 
 SAMPLES = Path(__file__).parent / "samples"
 EXPECTED = {
@@ -27,16 +29,23 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_a_documented_sample_gets_a_sensible_reply(bot, world, name):
-    result = bot.raw(body=(SAMPLES / name).read_text(encoding="utf-8"))
-    assert result["status"] == 200, result
-    expected = EXPECTED[name]
-    if expected is None:
-        assert result["body"] == "success"  # events that need no answer
-    else:
-        assert expected in result["body"] and "<MsgType><![CDATA[text]]></MsgType>" in result["body"]
-        assert "<ToUserName><![CDATA[" in result["body"]
+def test_every_documented_sample_gets_a_sensible_reply(bot, world):
+    answers = {}
+    for name in sorted(EXPECTED):
+        result = bot.raw(body=(SAMPLES / name).read_text(encoding="utf-8"))
+        assert result["status"] == 200, (name, result)
+        answers[name] = result["body"]
+        # The published samples all share MsgId 1234567890123456: forget each one, or the next
+        # would rightly be taken for a retry of it.
+        with bot.runtime.uow().transaction() as session:
+            session.execute(delete(InboundMessage))
+    for name, expected in EXPECTED.items():
+        if expected is None:
+            assert answers[name] == "success", name  # events that need no answer
+        else:
+            assert expected in answers[name], (name, answers[name])
+            assert "<MsgType><![CDATA[text]]></MsgType>" in answers[name]
+            assert "<ToUserName><![CDATA[" in answers[name]
 
 
 def test_every_sample_is_covered():

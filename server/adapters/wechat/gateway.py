@@ -65,6 +65,10 @@ class WeChatGateway:
                 "expire_seconds": result.get("expire_seconds"),
                 "image_url": self.mp.qrcode.get_url(result["ticket"])}
 
+    def create_menu(self, menu: dict[str, Any]) -> dict[str, Any]:
+        """The official account's custom menu (`cgi-bin/menu/create`); replaces the whole menu."""
+        return self._call(self.mp, "cgi-bin/menu/create", lambda: self.mp.menu.create(menu))
+
     # --- mini-program --------------------------------------------------------------------------
     def code_to_session(self, js_code: str) -> dict[str, Any]:
         """`sns/jscode2session`: {openid, session_key, unionid}. Needs no access token, so none is

@@ -42,8 +42,7 @@ def _location_of(payload: dict) -> Location | None:
         return None
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         return None
-    return Location(label=(payload.get("label") or None) and payload["label"][:256], latitude=latitude,
-                    longitude=longitude)
+    return Location(label=(payload.get("label") or "")[:256] or None, latitude=latitude, longitude=longitude)
 
 
 def _fetch_photo(chat: Chat, case: Case, payload: dict, inbound_id: int) -> None:
