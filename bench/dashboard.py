@@ -34,6 +34,8 @@ def _case_filter(module, **kwargs):
 
 
 QUERIES = [
+    Query("panoramic window: street ranking over the last year (全景视窗, 赛马晾晒)", "server.services.statistics",
+          "rank_streets", "district_committee", lambda f, uow, actor, m: f(uow)),
     Query("street office: triage queue (awaiting me, by deadline)", "server.services.case_queries", "list_cases",
           "street_office", lambda f, uow, actor, m: f(uow, actor_id=actor, filters=_case_filter(m, awaiting_me=True),
                                                       order="deadline")),
@@ -70,8 +72,8 @@ def run(sizes: Sizes, log) -> dict:
         return {"status": "pending", "reason": "no statistics or case-query service has landed on this branch"}
     now = datetime.now(UTC).replace(microsecond=0)
     out: dict = {"cases": sizes.dashboard_cases, "queries": {}, "missing": missing,
-                 "subject": ("no statistics service (panoramic window) exists yet: these are the query-side "
-                             "services that do (the mini-program API's case lists and the deputy's duty record)")}
+                 "subject": ("the panoramic window's statistics (rank_streets, which /dashboard serves) and the "
+                             "query-side services of the mini-program API (case lists, the deputy's duty record)")}
     with env.pg_database("dashboard") as url:
         seed.prepare(url, residents=max(1_000, sizes.dashboard_cases // 10))
         from sqlalchemy import create_engine

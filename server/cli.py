@@ -176,6 +176,7 @@ from server.outbox_cli import outbox  # noqa: E402  (the group lives in its own 
 
 main.add_command(outbox)
 
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5001, show_default=True, type=int)
