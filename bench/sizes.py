@@ -11,6 +11,7 @@ class Sizes:
     rounds: int                    # interleaved rounds per concurrency level
     seconds: int                   # one wrk run
     warmup_seconds: int
+    resident_pool: int             # registered residents the webhook load writes from, in turn
     sweep_cases: tuple[int, int]   # open cases for the small and the large sweep
     due_fraction: float
     dashboard_cases: int
@@ -19,10 +20,10 @@ class Sizes:
     outbox_failure_rate: float
 
 
-FULL = Sizes(name="full", connections=(1, 16, 64), rounds=3, seconds=5, warmup_seconds=2,
+FULL = Sizes(name="full", connections=(1, 16, 64), rounds=3, seconds=5, warmup_seconds=2, resident_pool=20_000,
              sweep_cases=(100_000, 1_000_000), due_fraction=0.01, dashboard_cases=1_000_000,
              dashboard_repeats=40, outbox_pushes=10_000, outbox_failure_rate=0.10)
 
-SMOKE = Sizes(name="smoke", connections=(1, 16, 64), rounds=1, seconds=1, warmup_seconds=1,
+SMOKE = Sizes(name="smoke", connections=(1, 16, 64), rounds=1, seconds=1, warmup_seconds=1, resident_pool=2_000,
               sweep_cases=(1_000, 10_000), due_fraction=0.01, dashboard_cases=5_000,
               dashboard_repeats=3, outbox_pushes=200, outbox_failure_rate=0.10)

@@ -25,8 +25,8 @@ from . import env
 from .sizes import Sizes
 
 TOKEN = "minyi-bench-token"
-# Residents registered with a street before the run: a first-time sender is asked for a street and
-# makes no case, so the full path (case, events, outbox) needs senders the bot already knows.
+# Residents registered with a street before the run (Sizes.resident_pool): a first-time sender is asked
+# for a street and makes no case, so the full path (case, events, outbox) needs senders the bot knows.
 RESIDENT_POOL = 20_000
 LUA = env.BENCH_DIR / "wechat.lua"
 
@@ -48,18 +48,19 @@ def signed_url(base: str, path: str) -> str:
 
 
 class Wrk:
-    def __init__(self) -> None:
+    def __init__(self, pool: int) -> None:
         self.binary = env.ensure_wrk()
         self.run_number = 0
+        self.pool = pool
 
-    def run(self, url: str, *, connections: int, seconds: int, pool: int = RESIDENT_POOL) -> dict:
+    def run(self, url: str, *, connections: int, seconds: int) -> dict:
         """One wrk run; returns its counts, latencies and the CPU that wrk itself used."""
         self.run_number += 1
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
         result = subprocess.run(
             [self.binary, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA), url,
-             "--", str(self.run_number), str(pool)],
+             "--", str(self.run_number), str(self.pool)],
             capture_output=True, text=True, timeout=seconds + 60)
         wall = time.monotonic() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -111,9 +112,9 @@ def minyi_available() -> str | None:
     return None if "/wechat" in rules else "the bot's /wechat endpoint has not landed on this branch"
 
 
-def prepare_minyi_database(url: str) -> None:
+def prepare_minyi_database(url: str, pool: int = RESIDENT_POOL) -> None:
     """Migrate to head, load the demo's reference data (streets, units, categories, people) and
-    register RESIDENT_POOL residents with a street and an official-account openid each."""
+    register `pool` residents with a street and an official-account openid each."""
     from server import migrate
     from server.adapters.clock import SystemClock
     from server.config import load_settings
@@ -132,27 +133,36 @@ def prepare_minyi_database(url: str) -> None:
             session.execute(insert(Person), [
                 dict(name=f"bench居民{i}", role=Role.resident, street_id=c.street_id, community_id=c.id,
                      is_active=True, created_at=now)
-                for i, c in ((i, communities[i % len(communities)]) for i in range(RESIDENT_POOL))])
+                for i, c in ((i, communities[i % len(communities)]) for i in range(pool))])
             ids = dict(session.execute(select(Person.name, Person.id).where(Person.name.like("bench居民%"))).all())
             session.execute(insert(WechatIdentity), [
                 dict(app="mp", openid=f"obench{i:08d}", person_id=ids[f"bench居民{i}"], subscribed=True, created_at=now)
-                for i in range(RESIDENT_POOL)])
+                for i in range(pool)])
     finally:
         runtime.dispose()
 
 
 def count_effects(url: str) -> dict:
+    """Cases and inbound rows, read in one transaction, once they stop growing: gunicorn's sync workers
+    still answer the requests queued in the listen backlog after wrk has gone."""
     from server.models import Case, InboundMessage
 
     engine = create_engine(url)
+    previous = None
     try:
-        with engine.connect() as connection:
-            cases = connection.scalar(select(func.count()).select_from(Case))
-            inbound = connection.scalar(select(func.count()).select_from(InboundMessage))
-            with_case = connection.scalar(select(func.count(func.distinct(InboundMessage.case_id))))
+        for _ in range(60):
+            with engine.begin() as connection:
+                counts = {"cases": connection.scalar(select(func.count()).select_from(Case)),
+                          "inbound_messages": connection.scalar(select(func.count()).select_from(InboundMessage)),
+                          "inbound_with_distinct_case": connection.scalar(
+                              select(func.count(func.distinct(InboundMessage.case_id))))}
+            if counts == previous:
+                return counts
+            previous = counts
+            time.sleep(1)
     finally:
         engine.dispose()
-    return {"cases": cases, "inbound_messages": inbound, "inbound_with_distinct_case": with_case}
+    return previous
 
 
 def _minyi_env(database_url: str, instance: Path) -> dict[str, str]:
@@ -165,13 +175,13 @@ def _minyi_env(database_url: str, instance: Path) -> dict[str, str]:
 
 def run(sizes: Sizes, log) -> dict:
     """The whole webhook benchmark; returns the results section."""
-    wrk = Wrk()
+    wrk = Wrk(sizes.resident_pool)
     pending = minyi_available()
     venv_bin = Path(os.environ.get("VIRTUAL_ENV") or env.ROOT / ".venv") / "bin"
     gunicorn = str(venv_bin / "gunicorn")
     peer_bin = env.ensure_peer_venv() / "bin"
     results: dict = {"server": f"gunicorn, {env.GUNICORN_WORKERS} sync workers",
-                     "load_generator": f"wrk -t1 (separate process), a fresh MsgId per request from {RESIDENT_POOL:,} registered residents in turn",
+                     "load_generator": f"wrk -t1 (separate process), a fresh MsgId per request from {sizes.resident_pool:,} registered residents in turn",
                      "seconds_per_run": sizes.seconds, "rounds": sizes.rounds}
     with ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="minyi-bench-")))
@@ -196,7 +206,7 @@ def run(sizes: Sizes, log) -> dict:
             pg_url = stack.enter_context(env.pg_database("webhook"))
             for name, label, url in (("minyi_sqlite", "Minyi /wechat, SQLite", sqlite_url),
                                      ("minyi_pg", "Minyi /wechat, PostgreSQL", pg_url)):
-                prepare_minyi_database(url)
+                prepare_minyi_database(url, sizes.resident_pool)
                 instance = scratch / f"instance-{name}"
                 server = start(name, gunicorn=gunicorn, app="server:create_app()", cwd=env.ROOT,
                                env=_minyi_env(url, instance), ready_path="/healthz", ready_status=(200,))
@@ -221,7 +231,6 @@ def run(sizes: Sizes, log) -> dict:
                         f"p99 {rounds[subject.name][-1]['p99_ms']} ms")
             for subject in subjects:
                 table[subject.name][str(connections)] = _aggregate(rounds[subject.name])
-        time.sleep(1)  # let the last in-flight requests finish before counting
         for subject in subjects:
             table[subject.name]["worker_peak_rss_mib"] = subject.server.worker_peak_rss()
             if subject.database_url:
