@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+DEFAULT_WECHAT_TOKEN = "minyi-sandbox-token"
 INSTANCE_DIR = Path.cwd() / "instance"
 
 
@@ -28,10 +29,11 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, alias="REDIS_URL")
     secret_key: str = Field(DEFAULT_SECRET_KEY, alias="MINYI_SECRET_KEY")
     public_url: str = Field("http://127.0.0.1:5000", alias="MINYI_PUBLIC_URL")
-    wechat_token: str = Field("minyi-sandbox-token", alias="WECHAT_TOKEN")
+    wechat_token: str = Field(DEFAULT_WECHAT_TOKEN, alias="WECHAT_TOKEN")
     wechat_app_id: str = Field("", alias="WECHAT_APP_ID")
     wechat_app_secret: str = Field("", alias="WECHAT_APP_SECRET")
     sandbox_app_id: str = Field("wxsandbox0000000001", alias="MINYI_SANDBOX_APP_ID")
+    sandbox: bool | None = Field(None, alias="MINYI_SANDBOX")
     wechat_encoding_aes_key: str | None = Field(None, alias="WECHAT_ENCODING_AES_KEY")
     wechat_previous_aes_key: str | None = Field(None, alias="WECHAT_PREVIOUS_ENCODING_AES_KEY")
     wechat_api_base: str = Field("", alias="WECHAT_API_BASE")
@@ -111,6 +113,12 @@ class Settings(BaseSettings):
     def _production_rules(self) -> Settings:
         if self.env == "production" and self.secret_key == DEFAULT_SECRET_KEY:
             raise ValueError("MINYI_SECRET_KEY: production refuses the default secret key")
+        # The sandbox accepts fault injection from anyone: production serves it only when asked to.
+        if self.env == "production" and not self.wechat_configured and self.sandbox is not True:
+            raise ValueError("WECHAT_APP_ID: production needs WECHAT_APP_ID and WECHAT_APP_SECRET "
+                             "(or MINYI_SANDBOX=1 for a demo deployment)")
+        if self.env == "production" and self.wechat_configured and self.wechat_token == DEFAULT_WECHAT_TOKEN:
+            raise ValueError("WECHAT_TOKEN: production refuses the sandbox's default token")
         return self
 
     @property
@@ -124,7 +132,9 @@ class Settings(BaseSettings):
 
     @property
     def sandbox_enabled(self) -> bool:
-        """The sandbox is served at /sandbox unless a real WeChat app is configured."""
+        """The sandbox is served at /sandbox unless a real WeChat app is configured (MINYI_SANDBOX overrides)."""
+        if self.sandbox is not None:
+            return self.sandbox
         return not self.wechat_configured
 
     @property

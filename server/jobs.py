@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 DEADLINE_SWEEP_SECONDS = 60
 DISPATCH_SECONDS = 5
 DISPATCH_LIMIT = 100
+DISPATCH_ROUNDS = 10  # at most this many batches of DISPATCH_LIMIT per run
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,14 @@ def dispatch_outbox_job(runtime: Runtime) -> Any:
     if dispatch_due is None:
         return {"skipped": "dispatcher not installed"}
     # runtime.wechat: one gateway per process (HTTP session, shared access-token storage).
-    return dispatch_due(runtime.uow(), runtime.wechat, limit=DISPATCH_LIMIT)
+    totals: dict[str, int] = {}
+    for _ in range(DISPATCH_ROUNDS):  # a burst (a thousand reminders at 24 h) drains without waiting
+        result = dispatch_due(runtime.uow(), runtime.wechat, limit=DISPATCH_LIMIT)
+        for key, value in result.items():
+            totals[key] = totals.get(key, 0) + value
+        if result.get("claimed", 0) < DISPATCH_LIMIT:
+            break
+    return totals
 
 
 def _builtin_jobs() -> list[PeriodicJob]:
@@ -122,7 +130,7 @@ def build_scheduler(runtime: Runtime, *, blocking: bool = False,
                     overrides: dict[str, float] | None = None) -> BaseScheduler:
     """A scheduler with one interval job per periodic job; the first run is due at once."""
     scheduler: BaseScheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=UTC)
-    first_run = runtime.clock.now()
+    first_run = datetime.now(UTC)  # APScheduler keeps real time, whatever clock the services use
     for job in periodic_jobs(overrides):
         # Jitter spreads many scheduler processes so they do not all hit the database in the same second.
         scheduler.add_job(run_job, "interval", args=(runtime, job), id=job.name, name=job.name,

@@ -27,7 +27,17 @@ def test_a_bad_value_names_its_variable(variable, value, expected):
 def test_production_refuses_the_default_secret_key():
     with pytest.raises(ConfigError, match="MINYI_SECRET_KEY"):
         load_settings({"MINYI_ENV": "production"})
-    assert load_settings({"MINYI_ENV": "production", "MINYI_SECRET_KEY": "x" * 40}).env == "production"
+    real = {"WECHAT_APP_ID": "wx1", "WECHAT_APP_SECRET": "s", "WECHAT_TOKEN": "t0ken"}
+    assert load_settings({"MINYI_ENV": "production", "MINYI_SECRET_KEY": "x" * 40, **real}).env == "production"
+
+
+def test_production_serves_the_sandbox_only_when_asked():
+    base = {"MINYI_ENV": "production", "MINYI_SECRET_KEY": "x" * 40}
+    with pytest.raises(ConfigError, match="^WECHAT_APP_ID: production needs"):
+        load_settings(base)
+    assert load_settings({**base, "MINYI_SANDBOX": "1"}).sandbox_enabled
+    with pytest.raises(ConfigError, match="^WECHAT_TOKEN:"):
+        load_settings({**base, "WECHAT_APP_ID": "wx1", "WECHAT_APP_SECRET": "s"})
 
 
 def test_sandbox_is_used_until_real_credentials_are_set():

@@ -120,7 +120,8 @@ def _sweep_case(uow: UnitOfWork, case_id: int, now: datetime, reminder_hours: tu
             return outcome
         outcome["checked"] += 1
         if (case.state == CaseState.submitted and case.holder == Holder.deputies
-                and now >= case.submitted_at + rules.AUTO_FORWARD_AFTER):
+                and case.submitted_at + rules.AUTO_FORWARD_AFTER <= now < case.deadline_at):
+            # (Found only after 72 h, e.g. the schedulers were down: the escalation below supersedes it.)
             cases.auto_forward_case(uow, case_id=case.id)
             outcome["auto_forwarded"] += 1
         if case.state in OPEN_STATES and not case.overdue and now >= case.deadline_at:

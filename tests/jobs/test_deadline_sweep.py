@@ -123,10 +123,11 @@ def test_past_the_deadline_the_overdue_notice_supersedes_every_reminder(world, r
     case = world.create_case()
     clock.set(at(case, 100))
     summary = sweep(runtime)
-    assert (summary["auto_forwarded"], summary["overdue"], summary["reminders_sent"]) == (1, 1, 0)
+    assert (summary["auto_forwarded"], summary["overdue"], summary["reminders_sent"]) == (0, 1, 0)
     assert told(runtime, "case_reminder") == []
     assert claims(runtime) == {(case.id, 24): 0, (case.id, 48): 0, (case.id, 66): 0}
     assert world.reload(case).state == CaseState.escalated
+    assert {kind for kind, _, _, _ in told(runtime)} == {"case_submitted", "case_escalated", "case_overdue"}
 
 
 def test_a_reopened_case_is_re_planned_and_reminded_again(world, runtime, clock):

@@ -25,7 +25,8 @@ def test_gunicorn_serves_healthz_with_two_workers(database_url, engine, tmp_path
         migrate.upgrade(database_url)
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "MINYI_ENV": "production",
-           "MINYI_SECRET_KEY": "a-long-production-secret-for-tests", "MINYI_INSTANCE_DIR": str(tmp_path)}
+           "MINYI_SECRET_KEY": "a-long-production-secret-for-tests", "MINYI_INSTANCE_DIR": str(tmp_path),
+           "WECHAT_APP_ID": "wx-production-test", "WECHAT_APP_SECRET": "secret", "WECHAT_TOKEN": "token-for-tests"}
     gunicorn = Path(sys.executable).parent / "gunicorn"
     log = (tmp_path / "gunicorn.log").open("wb")
     process = subprocess.Popen([str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}",
