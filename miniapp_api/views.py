@@ -7,7 +7,7 @@ from flask import jsonify
 from pydantic import BaseModel
 
 from server.domain.enums import Role
-from server.models import Person
+from server.models import Community, HandlingUnit, Person, Street
 from server.services.uow import UnitOfWork
 
 ROLE_LABELS = {
@@ -23,8 +23,7 @@ def answer(model: type[BaseModel], data: Any, status: int = 200):
 
 
 def person_view(uow: UnitOfWork, person: Person) -> dict[str, Any]:
-    from server.models import Community, HandlingUnit, Street
-
+    """A person as /me shows them: role with its Chinese label, and the names of their scope."""
     with uow.transaction() as session:
         def ref(model, row_id):
             row = session.get(model, row_id) if row_id is not None else None

@@ -23,6 +23,7 @@ from ..schemas.cases import (
     SubmitCaseIn,
 )
 from ..views import answer
+from .uploads import attachment_url
 
 bp = MinyiBlueprint("api_cases", __name__, tag="cases")
 
@@ -51,8 +52,6 @@ def page(result: CaseListPage):
 
 
 def with_urls(item: dict[str, Any]) -> dict[str, Any]:
-    from .uploads import attachment_url
-
     for photo in item.get("attachments", []):
         photo["url"] = attachment_url(photo["id"])
     for event in item.get("timeline", []):

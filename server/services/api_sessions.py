@@ -14,8 +14,8 @@ from typing import Any, Protocol
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash
 
+from server.adapters.passwords import password_matches
 from server.adapters.wechat.errors import WeChatError, WeChatPermanentError
 from server.domain.case_rules import Actor
 from server.domain.enums import Role
@@ -103,6 +103,7 @@ def start_session(uow: UnitOfWork, *, person_id: int, method: str, openid: str |
         person = session.get(Person, person_id)
         if person is None or not person.is_active:
             raise AuthenticationError("账号不存在或已停用")
+        # A throwaway hash until _issue sets the real one: the row needs its id before a token can name it.
         api_session = ApiSession(person_id=person.id, method=method, refresh_token_hash=_hash(secrets.token_hex()),
                                  wechat_openid=openid, wechat_session_key=session_key, created_at=now,
                                  refreshed_at=now, expires_at=now + REFRESH_TTL)
@@ -115,8 +116,7 @@ def login_with_password(uow: UnitOfWork, *, username: str, password: str) -> Iss
     """Staff sign in with username and password (hashes are werkzeug's)."""
     with uow.transaction() as session:
         person = session.scalar(select(Person).where(Person.username == (username or "").strip()))
-        if person is None or not person.password_hash or not check_password_hash(person.password_hash,
-                                                                                  password or ""):
+        if person is None or not password_matches(person.password_hash, password or ""):
             raise InvalidCredentialsError("用户名或密码不正确")
         if not person.is_active:
             raise AuthenticationError("账号已停用")
