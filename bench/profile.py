@@ -54,6 +54,7 @@ def main() -> None:
             webhook.prepare_minyi_database(url)
             app = create_app({"DATABASE_URL": url, "MINYI_INSTANCE_DIR": scratch, "MINYI_ENV": "production",
                               "MINYI_SECRET_KEY": secrets.token_hex(32), "WECHAT_TOKEN": webhook.TOKEN,
+                              "WECHAT_APP_ID": "wxbench00000000001", "WECHAT_APP_SECRET": "bench-secret",
                               "REDIS_URL": env.REDIS_URL, "MINYI_REDIS_PREFIX": f"minyi-profile-{secrets.token_hex(3)}"})
             client = app.test_client()
             times = StatementTimes(app.extensions["minyi"].engine)

@@ -166,9 +166,11 @@ def count_effects(url: str) -> dict:
 
 
 def _minyi_env(database_url: str, instance: Path) -> dict[str, str]:
-    """Production settings, as the README's production section: Redis holds the per-openid limits."""
+    """Production settings, as the README's production section (a WeChat app configured, so no sandbox;
+    Redis holds the per-openid limits)."""
     return {**os.environ, "DATABASE_URL": database_url, "MINYI_INSTANCE_DIR": str(instance),
             "MINYI_ENV": "production", "MINYI_SECRET_KEY": secrets.token_hex(32), "WECHAT_TOKEN": TOKEN,
+            "WECHAT_APP_ID": "wxbench00000000001", "WECHAT_APP_SECRET": "bench-secret",
             "REDIS_URL": env.REDIS_URL, "MINYI_REDIS_PREFIX": f"minyi-bench-{os.getpid()}-{secrets.token_hex(3)}",
             "PYTHONPATH": str(env.ROOT)}
 
