@@ -79,7 +79,6 @@ def dispatch(url: str, sandbox_api: str, now_iso: str, limit: str, failure_rate:
     but rows wait for their retry backoff, the clock jumps to the earliest: backoff is idle time,
     not work, so sends/s counts the dispatcher's own speed.
     """
-    import requests
     from sqlalchemy import func, select
     from sqlalchemy.orm import configure_mappers
 
@@ -95,7 +94,6 @@ def dispatch(url: str, sandbox_api: str, now_iso: str, limit: str, failure_rate:
     times = StatementTimes(runtime.engine)
     configure_mappers()
     gateway = runtime.wechat
-    http = requests.Session()
     rate, modes = float(failure_rate), [{"mode": "http500"}, {"mode": "errcode", "errcode": 45009}]
     owed = 0.0   # faults owed to the sends so far: `rate` of them, injected before the next round
     totals: dict[str, int] = {}
@@ -104,7 +102,7 @@ def dispatch(url: str, sandbox_api: str, now_iso: str, limit: str, failure_rate:
     while True:
         if int(owed):
             fault = {"path": "cgi-bin/message/template/send", "times": int(owed), **modes[rounds % 2]}
-            http.post(f"{sandbox_api}/faults", json=fault, timeout=10).raise_for_status()
+            _post(f"{sandbox_api}/faults", fault)
             owed -= int(owed)
         summary = dispatch_due(runtime.uow(), gateway, limit=int(limit))
         owed += rate * summary["claimed"]
@@ -123,6 +121,20 @@ def dispatch(url: str, sandbox_api: str, now_iso: str, limit: str, failure_rate:
     runtime.dispose()
     return {"seconds": round(seconds, 3), "started": wall_started, "finished": wall_started + seconds,
             "rounds": rounds, "totals": totals, "peak_rss_mib": peak_rss_mib(), "statements": times.top()}
+
+
+def _post(url: str, body: dict) -> None:
+    """A fresh connection per call, retried: a kept-alive one may be closed by the server as we reuse it."""
+    import requests
+
+    for attempt in range(3):
+        try:
+            requests.post(url, json=body, timeout=10).raise_for_status()
+            return
+        except requests.ConnectionError:
+            if attempt == 2:
+                raise
+            time.sleep(0.2)
 
 
 def _plain(value):
