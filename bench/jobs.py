@@ -71,24 +71,58 @@ def sweep(url: str, now_iso: str) -> dict:
             "statements": times.top()}
 
 
-def dispatch(url: str, sandbox_api: str, now_iso: str, limit: str, failure_rate: str) -> dict:
+class SharedClock:
+    """Real time plus an offset that all dispatcher processes share through a file, so that the
+    leases they set and check lie on one timeline while idle ones skip over retry backoffs."""
+
+    def __init__(self, path: str, start: datetime) -> None:
+        from datetime import UTC
+
+        self.path, self.base = path, start - datetime.now(UTC)
+
+    def _offset(self) -> float:
+        try:
+            with open(self.path) as file:
+                return float(file.read() or 0)
+        except (OSError, ValueError):
+            return 0.0
+
+    def now(self) -> datetime:
+        from datetime import UTC, timedelta
+
+        return datetime.now(UTC) + self.base + timedelta(seconds=self._offset())
+
+    def skip_to(self, moment: datetime, *, at_most: float) -> None:
+        """Move the shared timeline forward to `moment`, by at most `at_most` seconds."""
+        import os
+
+        step = min(at_most, (moment - self.now()).total_seconds())
+        if step > 0:
+            tmp = f"{self.path}.{os.getpid()}"
+            with open(tmp, "w") as file:
+                file.write(str(self._offset() + step))
+            os.replace(tmp, self.path)
+
+
+def dispatch(url: str, sandbox_api: str, now_iso: str, limit: str, failure_rate: str, clock_file: str) -> dict:
     """Drain the outbox like one dispatcher process of the scheduler, through the sandbox.
 
     Before each round of up to `limit` rows it asks the sandbox to fail the next template sends,
     `failure_rate` of the rows it sent so far (alternately HTTP 500 and errcode 45009, both transient). When nothing is due
     but rows wait for their retry backoff, the clock jumps to the earliest: backoff is idle time,
-    not work, so sends/s counts the dispatcher's own speed.
+    not work, so sends/s counts the dispatcher's own speed. The jump is shared by all dispatchers
+    (SharedClock), made only while no push is being sent and by less than the dispatcher's lease, so
+    that no lease expires under a send in flight (which would be a benchmark artefact, not a crash).
     """
     from sqlalchemy import func, select
     from sqlalchemy.orm import configure_mappers
 
-    from server.adapters.clock import ManualClock
     from server.config import load_settings
     from server.models import OutboxMessage
     from server.runtime import build_runtime
-    from server.services.dispatch import dispatch_due
+    from server.services.dispatch import LEASE, dispatch_due
 
-    clock = ManualClock(datetime.fromisoformat(now_iso))
+    clock = SharedClock(clock_file, datetime.fromisoformat(now_iso))
     settings = load_settings({"DATABASE_URL": url, "MINYI_ENV": "testing", "WECHAT_API_BASE": sandbox_api})
     runtime = build_runtime(settings, clock=clock)
     times = StatementTimes(runtime.engine)
@@ -114,9 +148,14 @@ def dispatch(url: str, sandbox_api: str, now_iso: str, limit: str, failure_rate:
         with runtime.uow().transaction() as session:
             waiting = session.scalar(select(func.min(OutboxMessage.available_at))
                                      .where(OutboxMessage.status == "pending"))
-        if waiting is None:
+            sending = session.scalar(select(func.count()).select_from(OutboxMessage)
+                                     .where(OutboxMessage.status == "sending"))
+        if waiting is None and not sending:
             break
-        clock.set(max(waiting, clock.now()))
+        if waiting is not None and not sending:
+            clock.skip_to(waiting, at_most=LEASE.total_seconds() / 2)
+        else:
+            time.sleep(0.01)
     seconds = time.perf_counter() - started
     runtime.dispose()
     return {"seconds": round(seconds, 3), "started": wall_started, "finished": wall_started + seconds,

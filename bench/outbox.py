@@ -65,8 +65,9 @@ def run(sizes: Sizes, log) -> dict:
             log(f"outbox: {sizes.outbox_pushes:,} pushes, {DISPATCHERS} dispatchers, "
                 f"{sizes.outbox_failure_rate:.0%} injected failures")
             started = time.monotonic()
+            clock_file = str(Path(scratch) / "clock-offset")
             processes = [subprocess.Popen([sys.executable, "-m", "bench.jobs", "dispatch", url, api, now.isoformat(),
-                                           str(limit), str(sizes.outbox_failure_rate)],
+                                           str(limit), str(sizes.outbox_failure_rate), clock_file],
                                           cwd=env.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                          for _ in range(DISPATCHERS)]
             jobs = []
