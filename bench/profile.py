@@ -1,4 +1,4 @@
-"""Profile one Minyi webhook request path in-process with pyinstrument (pip install pyinstrument):
+"""Profile one Minyi webhook request path in-process with pyinstrument (`pip install -e ".[bench]"`):
 
     .venv/bin/python -m bench.profile [--backend sqlite|postgresql] [-n 300]
 
