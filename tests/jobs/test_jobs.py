@@ -23,7 +23,8 @@ def test_one_sweep_job_whatever_the_number_of_cases(world, runtime, clock):
     assert sorted(job.id for job in scheduler.get_jobs()) == ["deadlines", "dispatch", "halls"]
     intervals = {job.id: job.trigger.interval for job in scheduler.get_jobs()}
     assert intervals == {"deadlines": timedelta(seconds=jobs.DEADLINE_SWEEP_SECONDS),
-                         "dispatch": timedelta(seconds=jobs.DISPATCH_SECONDS)}
+                         "dispatch": timedelta(seconds=jobs.DISPATCH_SECONDS),
+                         "halls": timedelta(seconds=jobs.HALLS_SECONDS)}
 
 
 def test_registered_jobs_run_with_the_others_and_a_failure_is_contained(runtime, probe_job):
@@ -31,7 +32,7 @@ def test_registered_jobs_run_with_the_others_and_a_failure_is_contained(runtime,
     jobs.register_periodic("probe", lambda rt: seen.append(rt) or {"probed": True}, 30)
     jobs.register_periodic("broken", lambda rt: 1 / 0, 30)
     results = jobs.run_all_once(runtime)
-    assert list(results) == ["deadlines", "dispatch", "probe", "broken"]
+    assert list(results) == ["deadlines", "dispatch", "halls", "probe", "broken"]
     assert results["probe"] == {"ok": True, "result": {"probed": True}, "seconds": results["probe"]["seconds"]}
     assert results["broken"]["ok"] is False and "ZeroDivisionError" in results["broken"]["error"]
     assert results["deadlines"]["ok"] and seen == [runtime]
