@@ -24,14 +24,13 @@ from server.models import (
     CaseAttachment,
     CaseEvent,
     Category,
-    Community,
     HandlingUnit,
     Person,
-    Street,
     TrackingCounter,
 )
 
 from . import notifications
+from .places import resolve_place
 from .uow import UnitOfWork
 
 MAX_DESCRIPTION = 2000
@@ -158,15 +157,9 @@ def submit_case(uow: UnitOfWork, *, reporter_id: int, description: str, street_i
         reporter = session.get(Person, reporter_id)
         if reporter is None or not reporter.is_active:
             raise NotFoundError("账号不存在或已停用")
-        community = session.get(Community, community_id) if community_id is not None else None
-        if community_id is not None and community is None:
-            raise ValidationError("社区不存在", details={"field": "community_id"})
-        street_id = street_id or (community.street_id if community else None) or reporter.street_id
-        if street_id is None or session.get(Street, street_id) is None:
-            raise ValidationError("请先选择所在街道", details={"field": "street_id"})
-        if community is not None and community.street_id != street_id:
-            raise ValidationError("社区不属于所选街道", details={"field": "community_id"})
-        if community is None and reporter.street_id == street_id:
+        street_id, community_id = resolve_place(session, street_id=street_id, community_id=community_id,
+                                                person=reporter, missing_street="请先选择所在街道")
+        if community_id is None and reporter.street_id == street_id:
             community_id = reporter.community_id
         if category_id is not None and session.get(Category, category_id) is None:
             raise ValidationError("分类不存在", details={"field": "category_id"})

@@ -25,13 +25,13 @@ from server.domain.topics import (
 )
 from server.models import (
     Attachment,
-    Community,
     Person,
     Street,
     Topic,
     TopicAttachment,
 )
 
+from .places import resolve_place
 from .topic_chat import (
     current_topic_for,
     enter_topic,
@@ -79,15 +79,8 @@ def _check_window(opens_at: datetime | None, closes_at: datetime, now: datetime)
 
 
 def _scope(session, street_id: int | None, community_id: int | None, organizer: Person) -> tuple[int, int | None]:
-    community = session.get(Community, community_id) if community_id is not None else None
-    if community_id is not None and community is None:
-        raise ValidationError("社区不存在", details={"field": "community_id"})
-    street_id = street_id or (community.street_id if community else None) or organizer.street_id
-    if street_id is None or session.get(Street, street_id) is None:
-        raise ValidationError("请选择议题所属街道", details={"field": "street_id"})
-    if community is not None and community.street_id != street_id:
-        raise ValidationError("社区不属于所选街道", details={"field": "community_id"})
-    return street_id, community_id
+    return resolve_place(session, street_id=street_id, community_id=community_id, person=organizer,
+                         missing_street="请选择议题所属街道")
 
 
 def _attach(session, topic: Topic, attachment_ids: Sequence[int], now: datetime) -> None:
