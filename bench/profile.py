@@ -32,6 +32,19 @@ def _body(index: int) -> bytes:
             f"<MsgId>{9_000_000_000 + index}</MsgId></xml>").encode()
 
 
+def _python_calls(client, first: int, n: int) -> int:
+    """Function calls made by `n` webhook requests: a measure of work that machine load does not move."""
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    profile.enable()
+    for index in range(first, first + n):
+        client.post(f"/wechat?{_signed_query()}", data=_body(index))
+    profile.disable()
+    return pstats.Stats(profile).total_calls
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
@@ -72,10 +85,15 @@ def main() -> None:
                 client.post(f"/wechat?{_signed_query()}", data=_body(index))
             profiler.stop()
             elapsed = time.perf_counter() - started
+            statements = sum(row["calls"] for row in times.top(10_000)) / args.n
+            top = times.top(12)
             print(profiler.output_text(unicode=True, color=False, show_all=False))
+            calls = _python_calls(client, 20 + 2 * args.n, args.n)
             print(f"{args.n} requests: {plain / args.n * 1000:.2f} ms each ({cpu / args.n * 1000:.2f} ms of this "
                   f"process's CPU), {elapsed / args.n * 1000:.2f} ms profiled")
-            for row in times.top(12):
+            print(f"{calls / args.n:,.0f} Python function calls per request (cProfile; a count that does not "
+                  f"depend on the machine's load), {statements:.1f} SQL statements per request")
+            for row in top:
                 print(f"{row['total_ms'] / args.n:7.3f} ms/request {row['calls'] / args.n:5.1f}x  {row['statement'][:110]}")
             app.extensions["minyi"].dispose()
         finally:

@@ -16,6 +16,8 @@ class Person(Base):
     """Anyone who uses Minyi; the role and the scope columns decide what they may see and do."""
 
     __tablename__ = "people"
+    # Whom a case's push reaches (a street's deputies or office) without reading the street's residents.
+    __table_args__ = (Index("ix_people_street_id_role", "street_id", "role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64))

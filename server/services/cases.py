@@ -4,9 +4,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Insert, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -72,10 +73,14 @@ def _text(value: str | None, *, field: str, required: bool, limit: int = MAX_NOT
 
 def _record(session: Session, case: Case, action: CaseAction, actor: Actor, from_state: CaseState | None,
             now: datetime, note: str | None = None, data: dict[str, Any] | None = None) -> CaseEvent:
-    last = session.scalar(select(func.max(CaseEvent.sequence)).where(CaseEvent.case_id == case.id)) or 0
-    event = CaseEvent(case_id=case.id, sequence=last + 1, action=action, from_state=from_state,
-                      to_state=case.state, actor_id=actor.person_id, actor_role=actor.role, note=note,
-                      data=data or {}, created_at=now)
+    fields = dict(action=action, from_state=from_state, to_state=case.state, actor_id=actor.person_id,
+                  actor_role=actor.role, note=note, data=data or {}, created_at=now)
+    if action == CaseAction.submit:
+        # A case being submitted has no id or events yet: its first event is flushed with it.
+        event = CaseEvent(case=case, sequence=1, **fields)
+    else:
+        last = session.scalar(select(func.max(CaseEvent.sequence)).where(CaseEvent.case_id == case.id)) or 0
+        event = CaseEvent(case_id=case.id, sequence=last + 1, **fields)
     session.add(event)
     return event
 
@@ -123,27 +128,36 @@ def _transition(uow: UnitOfWork, action: CaseAction, *, actor_id: int | None, ca
     return case, event
 
 
+@cache
+def _bump_counter_statement(dialect: str) -> Insert:
+    # Built once; the day goes in as a parameter.
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (insert(TrackingCounter)
+            .on_conflict_do_update(index_elements=[TrackingCounter.day],
+                                   set_={"last_value": TrackingCounter.last_value + 1})
+            .returning(TrackingCounter.last_value))
+
+
 def next_tracking_number(session: Session, now: datetime) -> str:
     """Atomically bump the day's counter (an upsert), so concurrent submissions never share a number."""
     day = local_day(now)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(TrackingCounter).values(day=day, last_value=1)
-        .on_conflict_do_update(index_elements=[TrackingCounter.day],
-                               set_={"last_value": TrackingCounter.last_value + 1})
-        .returning(TrackingCounter.last_value)
-    )
-    return format_tracking_number(day, session.execute(statement).scalar_one())
+    statement = _bump_counter_statement(session.get_bind().dialect.name)
+    return format_tracking_number(day, session.execute(statement, {"day": day, "last_value": 1}).scalar_one())
 
 
-def suggest_category(session: Session, text: str) -> Category | None:
-    """The category whose keywords occur most often in the text (ties: the first defined)."""
+def suggest_category(session: Session, text: str) -> int | None:
+    """The id of the category whose keywords occur most often in the text (ties: the first defined)."""
     best, best_hits = None, 0
-    for category in session.scalars(select(Category).order_by(Category.id)):
-        hits = sum(text.count(word) for word in category.keyword_list)
+    for category_id, keywords in session.execute(select(Category.id, Category.keywords).order_by(Category.id)):
+        hits = sum(text.count(word) for word in _keyword_list(keywords))
         if hits > best_hits:
-            best, best_hits = category, hits
+            best, best_hits = category_id, hits
     return best
+
+
+@cache
+def _keyword_list(keywords: str) -> tuple[str, ...]:
+    return tuple(word.strip() for word in (keywords or "").split(",") if word.strip())
 
 
 def submit_case(uow: UnitOfWork, *, reporter_id: int, description: str, street_id: int | None = None,
@@ -164,8 +178,7 @@ def submit_case(uow: UnitOfWork, *, reporter_id: int, description: str, street_i
         if category_id is not None and session.get(Category, category_id) is None:
             raise ValidationError("分类不存在", details={"field": "category_id"})
         if category_id is None:
-            suggested = suggest_category(session, text)
-            category_id = suggested.id if suggested else None
+            category_id = suggest_category(session, text)
         location = location or Location()
         case = Case(
             tracking_number=next_tracking_number(session, now), state=CaseState.submitted,
@@ -175,10 +188,10 @@ def submit_case(uow: UnitOfWork, *, reporter_id: int, description: str, street_i
             submitted_at=now, deadline_at=deadline_for(now), reopen_count=0, overdue=False, next_check_at=now,
         )
         session.add(case)
-        session.flush()
         event = _record(session, case, CaseAction.submit, reporter.as_actor(), None, now)
-        session.flush()
-        _attach(session, case, event, attachment_ids, "report", now)
+        if attachment_ids:
+            session.flush()  # attachments refer to the event
+            _attach(session, case, event, attachment_ids, "report", now)
         notifications.notify_holders(session, case, kind="case_submitted", now=now,
                                      payload={"description": text[:60]}, dedupe_suffix="new")
         return case

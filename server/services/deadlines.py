@@ -160,7 +160,7 @@ def _remind(uow: UnitOfWork, session: Session, case: Case, now: datetime,
         return outcome
     latest = crossed[-1]
     sendable = now < case.deadline_at
-    people = notifications.holder_people(session, case) if sendable else []
+    people = notifications.holder_ids(session, case) if sendable else []
     for threshold in crossed[:-1]:
         outcome["reminders_claimed"] += _claim(session, case.id, threshold, 0, now)
     if not _claim(session, case.id, latest, len(people), now):
@@ -170,9 +170,8 @@ def _remind(uow: UnitOfWork, session: Session, case: Case, now: datetime,
         return outcome
     hours_left = rules.hours_left(case.deadline_at, now)
     payload = {"tracking_number": case.tracking_number, "hours_left": hours_left, "threshold": latest}
-    for person in people:
-        notifications.enqueue(session, kind="case_reminder", recipient_id=person.id, now=now, payload=payload,
-                              case_id=case.id, dedupe_key=f"case_reminder:{case.id}:{latest}:{person.id}")
+    notifications.push_to(session, people, kind="case_reminder", now=now, case=case, payload=payload,
+                          dedupe=str(latest))
     if not people:
         log.warning("case %s reached %s h but nobody holds it (%s)", case.tracking_number, latest, case.holder)
     cases.record_reminder(uow, case_id=case.id, note=f"已超过{latest}小时，距72小时期限还剩{hours_left}小时",

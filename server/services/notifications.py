@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -13,19 +14,36 @@ from server.domain.enums import Holder, Role
 from server.models import Case, OutboxMessage, Person
 
 
+@cache
+def _insert_ignoring_repeats(dialect: str) -> Insert:
+    # Built once per dialect: the rows go in as parameters, so SQLAlchemy compiles this statement once
+    # per process instead of re-coercing every value on each push.
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(OutboxMessage).on_conflict_do_nothing()
+
+
+def _row(kind: str, recipient_id: int | None, now: datetime, payload: dict[str, Any] | None,
+         case_id: int | None, dedupe_key: str | None) -> dict[str, Any]:
+    return dict(kind=kind, recipient_id=recipient_id, case_id=case_id, payload=payload or {},
+                dedupe_key=dedupe_key, status="pending", attempts=0, available_at=now, created_at=now)
+
+
+def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Add pushes built by `_row` in one statement; repeated dedupe_keys are ignored."""
+    if rows:
+        session.execute(_insert_ignoring_repeats(session.get_bind().dialect.name), rows)
+
+
 def enqueue(session: Session, *, kind: str, recipient_id: int | None, now: datetime,
             payload: dict[str, Any] | None = None, case_id: int | None = None,
             dedupe_key: str | None = None) -> None:
     """Add one push; a repeated dedupe_key is ignored, so retried work never pushes twice."""
-    values = dict(kind=kind, recipient_id=recipient_id, case_id=case_id, payload=payload or {},
-                  dedupe_key=dedupe_key, status="pending", attempts=0, available_at=now, created_at=now)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(OutboxMessage).values(**values).on_conflict_do_nothing())
+    enqueue_many(session, [_row(kind, recipient_id, now, payload, case_id, dedupe_key)])
 
 
-def holder_people(session: Session, case: Case) -> list[Person]:
-    """The people who hold a case now: whom a push or a reminder about it should reach."""
-    query = select(Person).where(Person.is_active.is_(True))
+def holder_ids(session: Session, case: Case) -> list[int]:
+    """The people who hold a case now (their ids): whom a push or a reminder about it should reach."""
+    query = select(Person.id).where(Person.is_active.is_(True))
     if case.holder == Holder.deputies:
         query = query.where(Person.role == Role.deputy, Person.street_id == case.street_id)
         if case.community_id is not None:
@@ -43,13 +61,19 @@ def holder_people(session: Session, case: Case) -> list[Person]:
     return list(session.scalars(query.order_by(Person.id)))
 
 
+def push_to(session: Session, people: list[int], *, kind: str, now: datetime, case: Case,
+            payload: dict[str, Any], dedupe: str | None) -> None:
+    """The same push about `case` to each of `people`, one statement; `dedupe` makes each key unique per
+    (kind, case, person, dedupe), so the work that pushed can be retried without pushing twice."""
+    enqueue_many(session, [
+        _row(kind, person_id, now, payload, case.id, f"{kind}:{case.id}:{person_id}:{dedupe}" if dedupe else None)
+        for person_id in people])
+
+
 def notify_holders(session: Session, case: Case, *, kind: str, now: datetime,
                    payload: dict[str, Any] | None = None, dedupe_suffix: str | None = None) -> int:
     """Push `kind` about `case` to everyone holding it; returns how many pushes were written."""
-    people = holder_people(session, case)
-    body = {"tracking_number": case.tracking_number, **(payload or {})}
-    for person in people:
-        key = f"{kind}:{case.id}:{person.id}:{dedupe_suffix}" if dedupe_suffix else None
-        enqueue(session, kind=kind, recipient_id=person.id, now=now, payload=body, case_id=case.id,
-                dedupe_key=key)
+    people = holder_ids(session, case)
+    push_to(session, people, kind=kind, now=now, case=case,
+            payload={"tracking_number": case.tracking_number, **(payload or {})}, dedupe=dedupe_suffix)
     return len(people)

@@ -14,7 +14,8 @@ def resolve_place(session: Session, *, street_id: int | None, community_id: int 
     if community_id is not None and community is None:
         raise ValidationError("社区不存在", details={"field": "community_id"})
     street_id = street_id or (community.street_id if community else None) or person.street_id
-    if street_id is None or session.get(Street, street_id) is None:
+    # The person's own street exists (a foreign key); any other is looked up.
+    if street_id is None or (street_id != person.street_id and session.get(Street, street_id) is None):
         raise ValidationError(missing_street, details={"field": "street_id"})
     if community is not None and community.street_id != street_id:
         raise ValidationError("社区不属于所选街道", details={"field": "community_id"})

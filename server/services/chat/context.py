@@ -3,17 +3,49 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.models import Person, WechatIdentity
+from server.models import HallPresence, InboundMessage, Person, WechatIdentity
 
 from .. import people
 from ..uow import UnitOfWork
 
 T = TypeVar("T")
+
+# Photos and places sent without a text wait this long for the text that opens their case.
+JOIN_WINDOW = timedelta(minutes=10)
+MEDIA_KINDS = ("image", "location")
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent the message, and what the conversation needs to know about them up front."""
+
+    identity: WechatIdentity
+    person: Person
+    has_hall_presence: bool  # entered a hall (the halls service decides whether it is still open)
+    media_waiting: bool  # sent photos or a place in the last JOIN_WINDOW that wait for a text
+
+
+def load_sender(uow: UnitOfWork, session: Session, openid: str, now: datetime) -> Sender:
+    """One query for someone who wrote before; a first contact becomes a resident."""
+    in_hall = select(HallPresence.person_id).where(HallPresence.person_id == Person.id).exists()
+    waiting = select(InboundMessage.id).where(
+        InboundMessage.openid == WechatIdentity.openid, InboundMessage.pending.is_(True),
+        InboundMessage.msg_type.in_(MEDIA_KINDS), InboundMessage.received_at >= now - JOIN_WINDOW).exists()
+    row = session.execute(
+        select(WechatIdentity, Person, in_hall, waiting).join(Person, Person.id == WechatIdentity.person_id)
+        .where(WechatIdentity.app == people.MP, WechatIdentity.openid == openid)).first()
+    if row is not None:
+        return Sender(*row.tuple())
+    identity = people.find_or_create_resident(uow, openid=openid)
+    person = session.get(Person, identity.person_id)
+    assert person is not None  # the identity's foreign key guarantees it
+    return Sender(identity, person, has_hall_presence=False, media_waiting=False)
 
 
 @dataclass
@@ -32,23 +64,31 @@ class Chat:
     now: datetime
     message: dict[str, Any]
     inbound_id: int
-    _identity: WechatIdentity | None = field(default=None, repr=False)
+    _sender: Sender | None = field(default=None, repr=False)
 
     @property
     def openid(self) -> str:
         return self.message["openid"]
 
     @property
+    def sender(self) -> Sender:
+        # Held here, not only in the session's (weak) identity map, so it is loaded once per message.
+        if self._sender is None:
+            self._sender = load_sender(self.uow, self.session, self.openid, self.now)
+        elif self._sender.person.id != self._sender.identity.person_id:  # bound to an account (绑定) meanwhile
+            person = self.session.get(Person, self._sender.identity.person_id)
+            assert person is not None  # the identity's foreign key guarantees it
+            self._sender = Sender(self._sender.identity, person, self._sender.has_hall_presence,
+                                  self._sender.media_waiting)
+        return self._sender
+
+    @property
     def identity(self) -> WechatIdentity:
-        if self._identity is None:
-            self._identity = people.find_or_create_resident(self.uow, openid=self.openid)
-        return self._identity
+        return self.sender.identity
 
     @property
     def person(self) -> Person:
-        person = self.session.get(Person, self.identity.person_id)
-        assert person is not None  # the identity's foreign key guarantees it
-        return person
+        return self.sender.person
 
     def attempt(self, service: Callable[..., T], /, **kwargs: Any) -> T:
         """Call a service inside a savepoint: a DomainError undoes only that call, and the message

@@ -37,6 +37,8 @@ def leave_topic(chat: Chat) -> Reply:
 
 def post_if_in_hall(chat: Chat, text: str) -> Reply | None:
     """In a hall, a text is an opinion there; None when the sender is in no hall."""
+    if not chat.sender.has_hall_presence:
+        return None
     if topics.current_topic_for(chat.uow, person_id=chat.identity.person_id) is None:
         return None
     try:

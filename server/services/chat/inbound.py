@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -32,17 +33,21 @@ def dedupe_key(message: dict[str, Any]) -> str:
     return key
 
 
+@cache
+def _claim_statement(dialect: str) -> Insert:
+    # Built once; the row goes in as parameters (no per-message statement building).
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (insert(InboundMessage).on_conflict_do_nothing(index_elements=[InboundMessage.dedupe_key])
+            .returning(InboundMessage.id))
+
+
 def _claim(session: Session, key: str, message: dict[str, Any], now) -> int | None:
     """Insert the message's row; None when it was there already (a retry). The unique key decides,
     so concurrent retries in several processes wait for the first and then see its reply."""
     payload = {name: message[name] for name in PAYLOAD_FIELDS if message.get(name) not in (None, "")}
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (insert(InboundMessage)
-                 .values(dedupe_key=key, openid=message["openid"], msg_type=message["msg_type"],
-                         received_at=now, payload=payload, pending=False)
-                 .on_conflict_do_nothing(index_elements=[InboundMessage.dedupe_key])
-                 .returning(InboundMessage.id))
-    return session.execute(statement).scalar_one_or_none()
+    row = dict(dedupe_key=key, openid=message["openid"], msg_type=message["msg_type"], received_at=now,
+               payload=payload, pending=False)
+    return session.execute(_claim_statement(session.get_bind().dialect.name), row).scalar_one_or_none()
 
 
 def handle_inbound(uow: UnitOfWork, message: dict[str, Any]) -> str:

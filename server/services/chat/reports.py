@@ -1,8 +1,6 @@
 """Reporting by chat: a text opens a case; photos, voice and a location sent within minutes join it."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select
 
 from server.domain.enums import OPEN_STATES, Role
@@ -12,9 +10,8 @@ from server.models import Case, InboundMessage
 from .. import cases, notifications
 from ..cases import MAX_DESCRIPTION, Location
 from . import streets, texts
-from .context import Chat, Reply
+from .context import JOIN_WINDOW, MEDIA_KINDS, Chat, Reply
 
-JOIN_WINDOW = timedelta(minutes=10)
 MEDIA_WORDS = {"image": "照片", "location": "位置"}
 CHAT_SOURCE = "wechat"
 
@@ -28,9 +25,11 @@ def recent_case(chat: Chat) -> Case | None:
 
 
 def _waiting_media(chat: Chat) -> list[InboundMessage]:
+    if not chat.sender.media_waiting:
+        return []
     return list(chat.session.scalars(
         select(InboundMessage).where(InboundMessage.openid == chat.openid, InboundMessage.pending.is_(True),
-                                     InboundMessage.msg_type.in_(tuple(MEDIA_WORDS)),
+                                     InboundMessage.msg_type.in_(MEDIA_KINDS),
                                      InboundMessage.received_at >= chat.now - JOIN_WINDOW)
         .order_by(InboundMessage.id)))
 

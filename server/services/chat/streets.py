@@ -55,8 +55,10 @@ def answer_street(chat: Chat, answer: str) -> Reply | None:
     """None unless the sender was asked for their street; then set it and open the waiting case."""
     from .reports import report_problem
 
+    if chat.person.street_id is not None:
+        return None
     waiting = _waiting_texts(chat)
-    if not waiting or chat.person.street_id is not None:
+    if not waiting:
         return None
     streets = people.list_streets(chat.uow)
     street = match_street(streets, answer)
