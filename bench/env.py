@@ -88,8 +88,9 @@ def ensure_wrk() -> str:
         return found
     if os.geteuid() == 0 and shutil.which("apt-get"):
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, env=env, capture_output=True)
+        apt = ["apt-get", "-o", "DPkg::Lock::Timeout=600"]  # wait for another install (e.g. chromium) to end
+        subprocess.run([*apt, "update", "-qq"], check=False, env=env, capture_output=True)
+        subprocess.run([*apt, "install", "-y", "-qq", "wrk"], check=False, env=env, capture_output=True)
         found = shutil.which("wrk")
     if not found:
         raise BenchError("wrk is not installed and could not be installed: run `apt-get install wrk`")

@@ -9,6 +9,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from server.sqlite_writers import QueuedWriterConnection, connection_factory
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -43,9 +45,11 @@ def make_engine(url: str, **kwargs) -> Engine:
     """An engine that survives a database restart (pre-ping) and, on SQLite, serialises writers up front."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        connect_args: dict = {"timeout": 30}
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+            connect_args["factory"] = connection_factory(parsed.database)
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_size", 10)
@@ -68,8 +72,18 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         # Take the write lock at BEGIN so that read-then-write transactions never deadlock
-        # on lock upgrade; this is SQLite's stand-in for SELECT ... FOR UPDATE.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # on lock upgrade; this is SQLite's stand-in for SELECT ... FOR UPDATE. Writers queue on a
+        # file lock first (server/sqlite_writers.py): SQLite's own wait sleeps up to 100 ms a try.
+        dbapi_connection = connection.connection.dbapi_connection
+        queued = isinstance(dbapi_connection, QueuedWriterConnection)
+        if queued:
+            dbapi_connection.queue_for_write()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if queued:
+                dbapi_connection.leave_queue()
+            raise
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

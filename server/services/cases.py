@@ -132,10 +132,10 @@ def _transition(uow: UnitOfWork, action: CaseAction, *, actor_id: int | None, ca
 def _bump_counter_statement(dialect: str) -> Insert:
     # Built once; the day goes in as a parameter.
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return (insert(TrackingCounter)
-            .on_conflict_do_update(index_elements=[TrackingCounter.day],
-                                   set_={"last_value": TrackingCounter.last_value + 1})
-            .returning(TrackingCounter.last_value))
+    table = TrackingCounter.__table__
+    return (insert(table)
+            .on_conflict_do_update(index_elements=[table.c.day], set_={"last_value": table.c.last_value + 1})
+            .returning(table.c.last_value))
 
 
 def next_tracking_number(session: Session, now: datetime) -> str:

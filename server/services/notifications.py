@@ -16,10 +16,10 @@ from server.models import Case, OutboxMessage, Person
 
 @cache
 def _insert_ignoring_repeats(dialect: str) -> Insert:
-    # Built once per dialect: the rows go in as parameters, so SQLAlchemy compiles this statement once
-    # per process instead of re-coercing every value on each push.
+    # Built once per dialect, on the table rather than the mapped class: the rows go in as parameters of
+    # one plain executemany, not through the ORM's per-row bulk-insert bookkeeping.
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(OutboxMessage).on_conflict_do_nothing()
+    return insert(OutboxMessage.__table__).on_conflict_do_nothing()
 
 
 def _row(kind: str, recipient_id: int | None, now: datetime, payload: dict[str, Any] | None,

@@ -41,7 +41,7 @@ def load_sender(uow: UnitOfWork, session: Session, openid: str, now: datetime) -
         select(WechatIdentity, Person, in_hall, waiting).join(Person, Person.id == WechatIdentity.person_id)
         .where(WechatIdentity.app == people.MP, WechatIdentity.openid == openid)).first()
     if row is not None:
-        return Sender(*row.tuple())
+        return Sender(*row)
     identity = people.find_or_create_resident(uow, openid=openid)
     person = session.get(Person, identity.person_id)
     assert person is not None  # the identity's foreign key guarantees it

@@ -37,8 +37,8 @@ def dedupe_key(message: dict[str, Any]) -> str:
 def _claim_statement(dialect: str) -> Insert:
     # Built once; the row goes in as parameters (no per-message statement building).
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return (insert(InboundMessage).on_conflict_do_nothing(index_elements=[InboundMessage.dedupe_key])
-            .returning(InboundMessage.id))
+    table = InboundMessage.__table__
+    return insert(table).on_conflict_do_nothing(index_elements=[table.c.dedupe_key]).returning(table.c.id)
 
 
 def _claim(session: Session, key: str, message: dict[str, Any], now) -> int | None:
