@@ -4,6 +4,10 @@ Each query is a real service of the product, called in-process through a unit of
 worker would call it (no HTTP, so the figures are the database and service cost alone). Queries
 whose service has not landed on this branch are left out and listed under `missing`; actors rotate
 over every person of the role so no single cached plan or row set flatters the figures.
+
+The panoramic window's page view reads the street-ranking snapshot (`statistics.street_ranking`);
+the scheduler job that recomputes that snapshot from the whole year is timed on its own line,
+marked as not in the goal (it runs every few minutes, off any request), so nothing is hidden.
 """
 from __future__ import annotations
 
@@ -27,6 +31,12 @@ class Query:
     function: str
     role: str
     call: Callable  # (function, uow, actor_id, module) -> Any
+    goal: bool = True  # counts towards `max_p95_ms` (what a request costs); False: a background job
+    prepare: Callable | None = None  # (uow, module) -> None, once before timing (e.g. the state a page reads)
+
+
+def _refresh_snapshot(uow, module) -> None:
+    module.refresh_street_ranking(uow)  # what the scheduler's street_ranking job has done by now
 
 
 def _case_filter(module, **kwargs):
@@ -34,8 +44,12 @@ def _case_filter(module, **kwargs):
 
 
 QUERIES = [
-    Query("panoramic window: street ranking over the last year (全景视窗, 赛马晾晒)", "server.services.statistics",
-          "rank_streets", "district_committee", lambda f, uow, actor, m: f(uow)),
+    Query("panoramic window: a page view, the street ranking over the last year (全景视窗, 赛马晾晒; reads the "
+          "snapshot)", "server.services.statistics", "street_ranking", "district_committee",
+          lambda f, uow, actor, m: f(uow), prepare=_refresh_snapshot),
+    Query("scheduler job, not a page view: street ranking snapshot refresh, a full recompute of the year "
+          "(every 5 min; not in the goal)", "server.services.statistics", "refresh_street_ranking",
+          "district_committee", lambda f, uow, actor, m: f(uow), goal=False),
     Query("street office: triage queue (awaiting me, by deadline)", "server.services.case_queries", "list_cases",
           "street_office", lambda f, uow, actor, m: f(uow, actor_id=actor, filters=_case_filter(m, awaiting_me=True),
                                                       order="deadline")),
@@ -72,8 +86,10 @@ def run(sizes: Sizes, log) -> dict:
         return {"status": "pending", "reason": "no statistics or case-query service has landed on this branch"}
     now = datetime.now(UTC).replace(microsecond=0)
     out: dict = {"cases": sizes.dashboard_cases, "queries": {}, "missing": missing,
-                 "subject": ("the panoramic window's statistics (rank_streets, which /dashboard serves) and the "
-                             "query-side services of the mini-program API (case lists, the deputy's duty record)")}
+                 "subject": ("the panoramic window's statistics (street_ranking, which /dashboard serves from the "
+                             "snapshot the street_ranking job refreshes) and the query-side services of the "
+                             "mini-program API (case lists, the deputy's duty record)"),
+                 "not_in_goal": [q.name for q, _, _ in present if not q.goal]}
     with env.pg_database("dashboard") as url:
         seed.prepare(url, residents=max(1_000, sizes.dashboard_cases // 10))
         from sqlalchemy import create_engine
@@ -92,7 +108,8 @@ def run(sizes: Sizes, log) -> dict:
                 log(f"dashboard: {query.name}: p50 {row['p50_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms")
         finally:
             runtime.dispose()
-    out["max_p95_ms"] = max(row["p95_ms"] for row in out["queries"].values())
+    goal = {q.name for q, _, _ in present if q.goal}
+    out["max_p95_ms"] = max((row["p95_ms"] for name, row in out["queries"].items() if name in goal), default=None)
     return out
 
 
@@ -111,6 +128,8 @@ def _time_query(runtime, query: Query, module, function, repeats: int) -> dict:
         actors = list(session.scalars(select(Person.id).where(Person.role == query.role).order_by(Person.id)))
     if not actors:
         raise env.BenchError(f"no {query.role} in the reference data for {query.name}")
+    if query.prepare is not None:
+        query.prepare(runtime.uow(), module)
     query.call(function, runtime.uow(), actors[0], module)   # warm the statement cache, as a live worker has
     samples: list[float] = []
     budget = time.monotonic() + MAX_SECONDS_PER_QUERY

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 DEADLINE_SWEEP_SECONDS = 60
 HALLS_SECONDS = 60
+STREET_RANKING_SECONDS = 300  # the panoramic window's figures are at most this old (plus one refresh)
 DISPATCH_SECONDS = 5
 DISPATCH_LIMIT = 100
 DISPATCH_ROUNDS = 10  # at most this many batches of DISPATCH_LIMIT per run
@@ -84,6 +85,7 @@ def _builtin_jobs() -> list[PeriodicJob]:
         PeriodicJob("deadlines", sweep_deadlines_job, DEADLINE_SWEEP_SECONDS),
         PeriodicJob("dispatch", dispatch_outbox_job, DISPATCH_SECONDS),
         PeriodicJob("halls", halls_schedule_job, HALLS_SECONDS),
+        PeriodicJob("street_ranking", street_ranking_job, STREET_RANKING_SECONDS),
     ]
 
 
@@ -92,6 +94,19 @@ def halls_schedule_job(runtime: Runtime) -> dict[str, Any]:
     from server.services.topics import run_hall_schedule
 
     return run_hall_schedule(runtime.uow())
+
+
+def street_ranking_job(runtime: Runtime) -> dict[str, Any]:
+    """Recompute the panoramic window's street ranking into its snapshot table.
+
+    With several scheduler processes, whichever comes first in a period does the work; the others
+    find a snapshot younger than half the period and skip (two that race both write, harmlessly).
+    """
+    from datetime import timedelta
+
+    from server.services.statistics import refresh_street_ranking
+
+    return refresh_street_ranking(runtime.uow(), fresh_for=timedelta(seconds=STREET_RANKING_SECONDS / 2))
 
 
 def periodic_jobs(overrides: dict[str, float] | None = None) -> list[PeriodicJob]:

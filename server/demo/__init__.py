@@ -14,6 +14,7 @@ from server.domain.errors import DomainError
 from server.models import Case, Category, Community, HandlingUnit, OutboxMessage, Person, RoutingRule, Street
 from server.runtime import Runtime
 from server.services import cases
+from server.services.statistics import refresh_street_ranking
 from server.services.uow import UnitOfWork
 
 from . import people as demo_people
@@ -35,6 +36,7 @@ def load_demo(runtime: Runtime, *, case_count: int = DEMO_CASES) -> dict[str, in
     topics_made = load_demo_topics(runtime)
     with uow.transaction() as session:
         total = session.scalar(select(func.count()).select_from(Case))
+    refresh_street_ranking(uow)  # the panoramic window shows the demo's figures at once
     return {"reference_rows_created": created, "demo_cases_created": made, "cases_total": total,
             "demo_topics_created": topics_made}
 

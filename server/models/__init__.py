@@ -7,6 +7,7 @@ from .inbound import InboundMessage
 from .organisation import Category, HandlingUnit, RoutingRule
 from .outbox import OutboxMessage
 from .people import BindCode, Person, WechatIdentity
+from .statistics import StreetRanking
 from .topics import (
     HallPresence,
     Opinion,
@@ -22,6 +23,7 @@ from .topics import (
 __all__ = [
     "ApiSession", "Attachment", "AttachmentUpload", "BindCode", "Case", "CaseAttachment", "CaseEvent", "CaseReminder", "Category",
     "Community", "HandlingUnit", "InboundMessage", "OutboxMessage", "Person", "RoutingRule", "Street",
+    "StreetRanking",
     "TrackingCounter", "WechatIdentity",
     # deliberation halls
     "HallPresence", "Opinion", "OpinionAttachment", "Support", "Topic", "TopicAttachment", "TopicEvent",

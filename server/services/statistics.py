@@ -1,4 +1,10 @@
-"""Figures for the panoramic window (全景视窗) and the street rankings (赛马晾晒)."""
+"""Figures for the panoramic window (全景视窗) and the street rankings (赛马晾晒).
+
+`rank_streets` computes the ranking from a year of cases: at a million cases that is seconds of
+database work, too much for a page view. So a scheduler job (`refresh_street_ranking`, every few
+minutes) stores the result in `street_rankings`, one row per street, and the page reads those rows
+with `street_ranking` (it computes on the fly only while no snapshot exists: a fresh database).
+"""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -6,15 +12,20 @@ from datetime import datetime, timedelta
 from statistics import median
 
 from sqlalchemy import Integer, and_, case, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from server.domain.deadlines import RESPONSE_WINDOW
 from server.domain.enums import OPEN_STATES, CaseState, Satisfaction
-from server.models import Case, Street
+from server.models import Case, Street, StreetRanking
 
 from .uow import UnitOfWork
 
 GREEN_AT, YELLOW_AT = 0.9, 0.75  # share resolved inside 72 h that earns each colour band
+RANKING_WINDOW = timedelta(days=365)
+FIGURE_FIELDS = ("cases", "open", "overdue", "resolved", "resolved_within_72h_rate", "satisfaction_rate",
+                 "response_rate", "median_hours_to_resolve", "p90_hours_to_resolve", "rank", "band")
 
 
 @dataclass(frozen=True)
@@ -76,7 +87,7 @@ def rank_streets(uow: UnitOfWork, *, since: datetime | None = None, until: datet
     """Streets ranked by the share of cases resolved inside 72 hours, with colour bands (分色晾晒)."""
     with uow.transaction() as session:
         until = until or uow.clock.now()
-        since = since or until - timedelta(days=365)
+        since = since or until - RANKING_WINDOW
         rows = session.execute(
             select(
                 Street.id, Street.name,
@@ -112,3 +123,61 @@ def rank_streets(uow: UnitOfWork, *, since: datetime | None = None, until: datet
             "yellow" if rate is not None and rate >= YELLOW_AT else "red"
         ranked.append(asdict(item) | {"rank": position, "band": band})
     return ranked
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The ranking a page shows, and when it was computed (cases submitted in [since, computed_at))."""
+    streets: list[dict]
+    computed_at: datetime
+    since: datetime
+    from_snapshot: bool
+
+
+def street_ranking(uow: UnitOfWork) -> Ranking:
+    """What the panoramic window shows: the stored snapshot (a read of one row per street), or, while
+    none has been stored yet, the ranking computed now."""
+    with uow.transaction() as session:
+        rows = session.execute(select(StreetRanking, Street.name).join(Street, Street.id == StreetRanking.street_id)
+                               .order_by(StreetRanking.rank, StreetRanking.street_id)).all()
+        if rows:
+            streets = [{"street_id": row.street_id, "street_name": name}
+                       | {field: getattr(row, field) for field in FIGURE_FIELDS} for row, name in rows]
+            return Ranking(streets, computed_at=max(row.computed_at for row, _ in rows),
+                           since=min(row.since for row, _ in rows), from_snapshot=True)
+        until = uow.clock.now()
+        since = until - RANKING_WINDOW
+        return Ranking(rank_streets(uow, since=since, until=until), computed_at=until, since=since,
+                       from_snapshot=False)
+
+
+def refresh_street_ranking(uow: UnitOfWork, *, fresh_for: timedelta | None = None) -> dict:
+    """Compute the ranking and store it as the snapshot: one upsert of every street's row, in one transaction.
+
+    Safe with any number of scheduler processes: the rows are written in street order (no deadlock),
+    and a row is only replaced by figures computed at the same moment or later, so a slow run that
+    finishes last never puts older figures back. With `fresh_for`, a snapshot younger than that is
+    left alone (another process has just refreshed it) and nothing is computed.
+    """
+    until = uow.clock.now()
+    if fresh_for is not None:
+        with uow.transaction() as session:
+            latest = session.scalar(select(func.max(StreetRanking.computed_at)))
+        if latest is not None and until - latest < fresh_for:
+            return {"refreshed": False, "computed_at": latest.isoformat()}
+    since = until - RANKING_WINDOW
+    ranking = rank_streets(uow, since=since, until=until)  # its own read transaction: no locks held meanwhile
+    if not ranking:
+        return {"refreshed": True, "streets": 0, "written": 0, "computed_at": until.isoformat()}
+    with uow.transaction() as session:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        statement = insert(StreetRanking).values([
+            {"street_id": row["street_id"], "since": since, "computed_at": until}
+            | {field: row[field] for field in FIGURE_FIELDS}
+            for row in sorted(ranking, key=lambda row: row["street_id"])])
+        statement = statement.on_conflict_do_update(
+            index_elements=[StreetRanking.street_id],
+            set_={field: statement.excluded[field] for field in (*FIGURE_FIELDS, "since", "computed_at")},
+            where=StreetRanking.computed_at <= statement.excluded.computed_at).returning(StreetRanking.street_id)
+        written = len(session.execute(statement).all())
+    return {"refreshed": True, "streets": len(ranking), "written": written, "computed_at": until.isoformat()}

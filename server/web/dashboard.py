@@ -1,11 +1,15 @@
-"""The panoramic window (全景视窗): public figures and the colour-banded street ranking."""
+"""The panoramic window (全景视窗): public figures and the colour-banded street ranking.
+
+A page view reads the ranking snapshot the scheduler refreshes every few minutes (a few rows), and
+says when it was computed; see `server.services.statistics`.
+"""
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, jsonify, render_template
 
-from server.services.statistics import rank_streets
+from server.services.statistics import street_ranking
 
 bp = Blueprint("dashboard", __name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -13,18 +17,20 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def _figures():
     runtime = current_app.extensions["minyi"]
-    ranking = rank_streets(runtime.uow())
-    totals = {key: sum(row[key] for row in ranking) for key in ("cases", "open", "overdue", "resolved")}
-    return ranking, totals, runtime.clock.now().astimezone(SHANGHAI)
+    ranking = street_ranking(runtime.uow())
+    totals = {key: sum(row[key] for row in ranking.streets) for key in ("cases", "open", "overdue", "resolved")}
+    return ranking, totals
 
 
 @bp.get("/dashboard")
 def dashboard_page():
-    ranking, totals, now = _figures()
-    return render_template("dashboard.html", ranking=ranking, totals=totals, now=now)
+    ranking, totals = _figures()
+    return render_template("dashboard.html", ranking=ranking.streets, totals=totals,
+                           computed_at=ranking.computed_at.astimezone(SHANGHAI))
 
 
 @bp.get("/dashboard.json")
 def dashboard_json():
-    ranking, totals, now = _figures()
-    return jsonify(generated_at=now.isoformat(), totals=totals, streets=ranking)
+    ranking, totals = _figures()
+    return jsonify(generated_at=ranking.computed_at.astimezone(SHANGHAI).isoformat(),
+                   since=ranking.since.astimezone(SHANGHAI).isoformat(), totals=totals, streets=ranking.streets)
