@@ -5,7 +5,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, select
+from sqlalchemy import Insert, Select, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -41,24 +41,34 @@ def enqueue(session: Session, *, kind: str, recipient_id: int | None, now: datet
     enqueue_many(session, [_row(kind, recipient_id, now, payload, case_id, dedupe_key)])
 
 
+@cache
+def _holders_query(holder: Holder, in_community: bool) -> Select | None:
+    # Built once per kind of holder; the case's street, community, unit and reporter are parameters.
+    query = select(Person.id).where(Person.is_active.is_(True))
+    if holder == Holder.deputies:
+        query = query.where(Person.role == Role.deputy, Person.street_id == bindparam("street_id"))
+        if in_community:
+            query = query.where(Person.community_id.is_(None) | (Person.community_id == bindparam("community_id")))
+    elif holder == Holder.street_office:
+        query = query.where(Person.role == Role.street_office, Person.street_id == bindparam("street_id"))
+    elif holder == Holder.handling_unit:
+        query = query.where(Person.role == Role.handling_unit, Person.handling_unit_id == bindparam("unit_id"))
+    elif holder == Holder.district_committee:
+        query = query.where(Person.role == Role.district_committee)
+    elif holder == Holder.reporter:
+        query = query.where(Person.id == bindparam("reporter_id"))
+    else:
+        return None
+    return query.order_by(Person.id)
+
+
 def holder_ids(session: Session, case: Case) -> list[int]:
     """The people who hold a case now (their ids): whom a push or a reminder about it should reach."""
-    query = select(Person.id).where(Person.is_active.is_(True))
-    if case.holder == Holder.deputies:
-        query = query.where(Person.role == Role.deputy, Person.street_id == case.street_id)
-        if case.community_id is not None:
-            query = query.where((Person.community_id.is_(None)) | (Person.community_id == case.community_id))
-    elif case.holder == Holder.street_office:
-        query = query.where(Person.role == Role.street_office, Person.street_id == case.street_id)
-    elif case.holder == Holder.handling_unit:
-        query = query.where(Person.role == Role.handling_unit, Person.handling_unit_id == case.handling_unit_id)
-    elif case.holder == Holder.district_committee:
-        query = query.where(Person.role == Role.district_committee)
-    elif case.holder == Holder.reporter and case.reporter_id is not None:
-        query = query.where(Person.id == case.reporter_id)
-    else:
+    query = _holders_query(case.holder, case.community_id is not None)
+    if query is None or (case.holder == Holder.reporter and case.reporter_id is None):
         return []
-    return list(session.scalars(query.order_by(Person.id)))
+    return list(session.scalars(query, {"street_id": case.street_id, "community_id": case.community_id,
+                                        "unit_id": case.handling_unit_id, "reporter_id": case.reporter_id}))
 
 
 def push_to(session: Session, people: list[int], *, kind: str, now: datetime, case: Case,

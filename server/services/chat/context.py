@@ -4,9 +4,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from server.models import HallPresence, InboundMessage, Person, WechatIdentity
@@ -31,15 +32,21 @@ class Sender:
     media_waiting: bool  # sent photos or a place in the last JOIN_WINDOW that wait for a text
 
 
-def load_sender(uow: UnitOfWork, session: Session, openid: str, now: datetime) -> Sender:
-    """One query for someone who wrote before; a first contact becomes a resident."""
+@cache
+def _sender_query() -> Select:
+    # Built once; openid and the time window are parameters.
     in_hall = select(HallPresence.person_id).where(HallPresence.person_id == Person.id).exists()
     waiting = select(InboundMessage.id).where(
         InboundMessage.openid == WechatIdentity.openid, InboundMessage.pending.is_(True),
-        InboundMessage.msg_type.in_(MEDIA_KINDS), InboundMessage.received_at >= now - JOIN_WINDOW).exists()
-    row = session.execute(
-        select(WechatIdentity, Person, in_hall, waiting).join(Person, Person.id == WechatIdentity.person_id)
-        .where(WechatIdentity.app == people.MP, WechatIdentity.openid == openid)).first()
+        InboundMessage.msg_type.in_(MEDIA_KINDS), InboundMessage.received_at >= bindparam("media_since")).exists()
+    return (select(WechatIdentity, Person, in_hall, waiting).join(Person, Person.id == WechatIdentity.person_id)
+            .where(WechatIdentity.app == bindparam("app"), WechatIdentity.openid == bindparam("openid")))
+
+
+def load_sender(uow: UnitOfWork, session: Session, openid: str, now: datetime) -> Sender:
+    """One query for someone who wrote before; a first contact becomes a resident."""
+    row = session.execute(_sender_query(), {"app": people.MP, "openid": openid,
+                                            "media_since": now - JOIN_WINDOW}).first()
     if row is not None:
         return Sender(*row)
     identity = people.find_or_create_resident(uow, openid=openid)

@@ -5,7 +5,7 @@ import hashlib
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, select, update
+from sqlalchemy import Insert, Update, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -41,6 +41,13 @@ def _claim_statement(dialect: str) -> Insert:
     return insert(table).on_conflict_do_nothing(index_elements=[table.c.dedupe_key]).returning(table.c.id)
 
 
+@cache
+def _record_reply_statement() -> Update:
+    # Built once: the SET clause comes from the parameters' names.
+    table = InboundMessage.__table__
+    return update(table).where(table.c.id == bindparam("inbound_id"))
+
+
 def _claim(session: Session, key: str, message: dict[str, Any], now) -> int | None:
     """Insert the message's row; None when it was there already (a retry). The unique key decides,
     so concurrent retries in several processes wait for the first and then see its reply."""
@@ -67,8 +74,8 @@ def handle_inbound(uow: UnitOfWork, message: dict[str, Any]) -> str:
         if message["msg_type"] != "event" or message.get("event") in ACTIVE_EVENTS:
             chat.identity.last_message_at = now
         reply = _route(chat)
-        session.execute(update(InboundMessage).where(InboundMessage.id == inbound_id)
-                        .values(reply=reply.text, case_id=reply.case_id, pending=reply.pending))
+        session.execute(_record_reply_statement(), {"inbound_id": inbound_id, "reply": reply.text,
+                                                    "case_id": reply.case_id, "pending": reply.pending})
         return reply.text
 
 
