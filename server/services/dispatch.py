@@ -41,7 +41,9 @@ mark commit together in the row's own transaction, so it is attached once.
 from __future__ import annotations
 
 import logging
+import os
 import random
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -65,7 +67,7 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
 SEND_BUDGET = timedelta(minutes=1)  # lease that must be left to start a send (worst case: under a minute)
-SEND_THREADS = 8  # concurrent sends per dispatcher; real WeChat answers in 50-200 ms
+SEND_THREADS = 8  # concurrent sends per dispatcher (real WeChat answers in 50-200 ms); requests pools 10/host
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
@@ -152,13 +154,11 @@ def dispatch_due(uow: UnitOfWork, gateway: WeChatGateway, *, limit: int = 100,
     if pushes:
         now, settings = uow.clock.now, uow.settings
         if threads > 1 and len(pushes) > 1:
-            with ThreadPoolExecutor(max_workers=min(threads, len(pushes)),
-                                    thread_name_prefix="outbox-send") as pool:
-                attempts = pool.map(lambda item: _attempt(gateway, item, now, settings), pushes)
-                for item in media:  # photos download here meanwhile, each in its own transaction
-                    summary[send_claimed(uow, gateway, item, max_attempts, rng)] += 1
-                media = []
-                results = list(attempts)
+            attempts = _send_pool(threads).map(lambda item: _attempt(gateway, item, now, settings), pushes)
+            for item in media:  # photos download here meanwhile, each in its own transaction
+                summary[send_claimed(uow, gateway, item, max_attempts, rng)] += 1
+            media = []
+            results = list(attempts)
         else:
             results = [_attempt(gateway, item, now, settings) for item in pushes]
         outcomes = [_resolve(uow, item, result, max_attempts, rng) for item, result in zip(pushes, results, strict=True)]
@@ -168,6 +168,20 @@ def dispatch_due(uow: UnitOfWork, gateway: WeChatGateway, *, limit: int = 100,
     if summary:
         log.info("outbox round: %s", dict(summary))
     return {key: summary.get(key, 0) for key in SUMMARY_KEYS}
+
+
+_pools: dict[tuple[int, int], ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _send_pool(threads: int) -> ThreadPoolExecutor:
+    """The process's send threads, started once (per size, and again in a forked child)."""
+    key = (os.getpid(), threads)
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is None:
+            pool = _pools[key] = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="outbox-send")
+        return pool
 
 
 def claim_due(uow: UnitOfWork, *, limit: int, max_attempts: int = MAX_ATTEMPTS,
