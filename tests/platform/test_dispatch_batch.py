@@ -6,9 +6,10 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import delete, event, select
 
-from server.models import OutboxMessage
+from server.models import CaseAttachment, OutboxMessage
+from server.sandbox import sandbox_state
 from server.services.dispatch import LEASE, claim_due, dispatch_due, send_claimed
 from server.services.notifications import enqueue
 
@@ -17,8 +18,6 @@ CS = "cgi-bin/message/custom/send"
 
 
 def _reminders(push_world, name: str, count: int) -> list[int]:
-    from sqlalchemy import select
-
     person = push_world.world.person(name)
     now = push_world.runtime.clock.now()
     with push_world.uow().transaction() as session:
@@ -73,7 +72,7 @@ def test_two_dispatchers_never_claim_a_row_twice_on_postgresql(backend, push_wor
 
 
 def test_a_round_with_mixed_outcomes_records_each_in_one_statement(push_world, gateway, sandbox, clock,
-                                                                  engine):
+                                                                  engine, live_server):
     now = clock.now()
     push_world.bind("严民强", "oYan")
     push_world.bind("周立群", "oZhouLeft")
@@ -85,18 +84,26 @@ def test_a_round_with_mixed_outcomes_records_each_in_one_statement(push_world, g
     retry = push_world.enqueue("case_resolved", "章小平", {"tracking_number": "MY-7", "feedback": "已修复"})
     skipped = push_world.enqueue("case_accepted", None)
     unknown = push_world.enqueue("no_such_kind", "严民强")
+    case = push_world.world.create_case()  # a photo in the same round: fetched in its own transaction
+    media_id = sandbox_state(live_server.app).add_media()
+    photo = push_world.enqueue("fetch_media", None, {"case_id": case.id, "media_id": media_id, "kind": "image",
+                                                     "reporter_id": push_world.world.person("章小平").id},
+                               case_id=case.id)
+    with push_world.uow().transaction() as session:  # the new case's own pushes are not this test's
+        session.execute(delete(OutboxMessage).where(OutboxMessage.id.not_in(
+            [sent, dead, retry, skipped, unknown, photo])))
 
-    statements: list[tuple[str, bool]] = []
+    statements: list[tuple[str, bool, int]] = []
 
     def seen(conn, cursor, statement, parameters, context, executemany):
-        statements.append((" ".join(statement.split()), executemany))
+        statements.append((" ".join(statement.split()), executemany, len(parameters) if executemany else 1))
 
     event.listen(engine, "before_cursor_execute", seen)
     try:
         summary = dispatch_due(push_world.uow(), gateway)
     finally:
         event.remove(engine, "before_cursor_execute", seen)
-    assert summary == {"claimed": 5, "sent": 1, "retry": 1, "dead": 2, "skipped": 1, "fenced": 0}
+    assert summary == {"claimed": 6, "sent": 2, "retry": 1, "dead": 2, "skipped": 1, "fenced": 0}
 
     row = push_world.row(sent)
     assert (row.status, row.channel, row.attempts, row.sent_at, row.lease_expires_at) == (
@@ -110,11 +117,15 @@ def test_a_round_with_mixed_outcomes_records_each_in_one_statement(push_world, g
     row = push_world.row(skipped)
     assert (row.status, row.last_error, row.available_at) == ("skipped", "收件人不存在", now)
     assert "unknown outbox kind" in push_world.row(unknown).last_error
+    assert (push_world.row(photo).status, push_world.row(photo).channel) == ("sent", "media")
+    with push_world.uow().transaction() as session:
+        assert len(list(session.scalars(select(CaseAttachment).where(CaseAttachment.case_id == case.id)))) == 1
 
-    updates = [(s, many) for s, many in statements if s.startswith("UPDATE outbox_messages")]
-    assert len(updates) == 2  # the claim, then every outcome at once
-    assert "RETURNING" in updates[0][0] and updates[1][1]
-    assert sum(s.startswith(("SELECT people", "SELECT wechat_identities")) for s, _ in statements) == 2
+    updates = [(s, rows) for s, _, rows in statements if s.startswith("UPDATE outbox_messages")]
+    assert len(updates) == 3  # the claim; the photo's own outcome; the five pushes' outcomes at once
+    assert "RETURNING" in updates[0][0] and sorted(rows for _, rows in updates[1:]) == [1, 5]
+    routes = ("SELECT people.id, people.is_active, people.role FROM", "SELECT wechat_identities.person_id,")
+    assert sum(s.startswith(routes) for s, _, _ in statements) == 2  # for the whole round
 
     clock.set(push_world.row(retry).available_at)  # the transient one goes out on its retry
     assert dispatch_due(push_world.uow(), gateway)["sent"] == 1
