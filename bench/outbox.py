@@ -64,6 +64,8 @@ def run(sizes: Sizes, log) -> dict:
             api = f"{sandbox.url}/sandbox/api"
             log(f"outbox: {sizes.outbox_pushes:,} pushes, {DISPATCHERS} dispatchers, "
                 f"{sizes.outbox_failure_rate:.0%} injected failures")
+            sandbox_cpu, children_cpu = sandbox.worker_cpu(), _children_cpu()
+            busy_before, total_before = env.machine_busy()
             started = time.monotonic()
             clock_file = str(Path(scratch) / "clock-offset")
             processes = [subprocess.Popen([sys.executable, "-m", "bench.jobs", "dispatch", url, api, now.isoformat(),
@@ -77,6 +79,8 @@ def run(sizes: Sizes, log) -> dict:
                     raise env.BenchError(f"dispatcher failed: {err.strip()[-1500:]}")
                 jobs.append(json.loads(out.strip().splitlines()[-1]))
             seconds = time.monotonic() - started
+            busy_after, total_after = env.machine_busy()
+            sandbox_cpu, children_cpu = sandbox.worker_cpu() - sandbox_cpu, _children_cpu() - children_cpu
             calls = _calls(api)
             sandbox_rss = sandbox.worker_peak_rss()
         finally:
@@ -90,10 +94,25 @@ def run(sizes: Sizes, log) -> dict:
                   scheduler_peak_rss_mib=max(job["peak_rss_mib"] for job in jobs),
                   sandbox_peak_rss_mib=sandbox_rss,
                   dispatcher_totals=dict(sum((Counter(job["totals"]) for job in jobs), Counter())),
-                  statements=jobs[0]["statements"])
+                  statements=jobs[0]["statements"],
+                  # Who used the CPU while the outbox drained (seconds, and share of one core): is the
+                  # sandbox (one process) or are the dispatchers the bottleneck, on a machine this busy?
+                  cpu={"sandbox_s": round(sandbox_cpu, 1), "sandbox_core_share": round(sandbox_cpu / seconds, 2),
+                       "dispatchers_s": round(children_cpu, 1),
+                       "dispatchers_core_share": round(children_cpu / seconds, 2),
+                       "machine_busy_share": round((busy_after - busy_before) / max(1, total_after - total_before), 2),
+                       "cores": os.cpu_count()})
     log(f"outbox: {result['delivered']:,} delivered in {draining:.1f} s ({result['sends_per_s']}/s), "
-        f"{result['retries']} retries, {result['duplicates']} duplicates, {result['lost']} lost")
+        f"{result['retries']} retries, {result['duplicates']} duplicates, {result['lost']} lost; CPU {result['cpu']}")
     return result
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's waited-for children (the dispatcher processes)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _prepare(url: str, pushes: int, now: datetime) -> None:

@@ -69,7 +69,9 @@ def dispatch_outbox_job(runtime: Runtime) -> Any:
     """Send the pushes that are due through the WeChat gateway."""
     from server.services.dispatch import dispatch_due
 
-    # runtime.wechat: one gateway per process (HTTP session, shared access-token storage).
+    # runtime.wechat: one gateway per process (HTTP session, shared access-token storage), used by
+    # dispatch_due's send threads at once (it is thread-safe). Each round claims up to DISPATCH_LIMIT
+    # rows in one statement, sends them SEND_THREADS at a time and records them in one transaction.
     totals: dict[str, int] = {}
     for _ in range(DISPATCH_ROUNDS):  # a burst (a thousand reminders at 24 h) drains without waiting
         result = dispatch_due(runtime.uow(), runtime.wechat, limit=DISPATCH_LIMIT)

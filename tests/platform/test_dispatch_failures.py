@@ -9,6 +9,7 @@ import pytest
 from server.domain.errors import NotFoundError, ValidationError
 from server.services.dispatch import (
     LEASE,
+    SEND_BUDGET,
     claim_due,
     dispatch_due,
     list_failed_pushes,
@@ -121,14 +122,26 @@ def test_a_crashed_dispatchers_push_is_sent_after_its_lease(push_world, gateway,
 
 
 def test_a_stalled_dispatcher_cannot_overwrite_the_new_owner(push_world, gateway, sandbox, clock, deputy_push):
-    """The at-least-once edge: the stalled dispatcher still sends (WeChat gets it twice), but its
-    outcome is fenced off and the row stays as the new owner recorded it."""
+    """A dispatcher that stalled between its claim and the send finds its lease over: it does not send,
+    and its outcome is fenced off, so the row stays as the new owner recorded it. (A stall in the middle
+    of the send is the at-least-once edge: test_dispatch_batch.py.)"""
     stalled = claim_due(push_world.uow(), limit=10)[0]
     clock.advance(LEASE + timedelta(seconds=1))
     assert dispatch_due(push_world.uow(), gateway)["sent"] == 1
     assert send_claimed(push_world.uow(), gateway, stalled) == "fenced"
     assert (push_world.row(deputy_push).status, push_world.row(deputy_push).attempts) == ("sent", 2)
-    assert len(sandbox.calls(TEMPLATE)) == 2
+    assert len(sandbox.calls(TEMPLATE)) == 1
+
+
+def test_a_push_is_not_started_late_in_its_lease_but_released(push_world, gateway, sandbox, clock, deputy_push):
+    late = claim_due(push_world.uow(), limit=10)[0]
+    clock.advance(LEASE - SEND_BUDGET + timedelta(seconds=1))  # still leased, but too little left for a send
+    assert send_claimed(push_world.uow(), gateway, late) == "retry"
+    row = push_world.row(deputy_push)
+    assert (row.status, row.attempts, row.available_at) == ("pending", 0, clock.now())  # the attempt is given back
+    assert sandbox.calls(TEMPLATE) == []
+    assert dispatch_due(push_world.uow(), gateway)["sent"] == 1
+    assert (push_world.row(deputy_push).status, push_world.row(deputy_push).attempts) == ("sent", 1)
 
 
 def test_a_row_whose_dispatchers_keep_dying_is_dead_lettered(push_world, gateway, sandbox, clock, deputy_push):
