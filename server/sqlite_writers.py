@@ -4,12 +4,15 @@ SQLite lets one transaction write at a time (Minyi takes the lock at BEGIN: `BEG
 connection that finds it taken waits in SQLite's busy handler, which sleeps 1, 2, 5, 10, 15, 20, 25 …
 up to 100 ms between tries, so under a burst a request keeps sleeping long after the lock was freed:
 with two web workers, most of the webhook's p99 at 16 connections was such sleeping. Here a writer
-first takes an OS file lock (`flock`) on `<database>-writers.lock`, retried every 0.1–0.5 ms, and only
-then issues BEGIN IMMEDIATE; the file lock is released once the transaction commits or rolls back.
+first waits for an OS file lock (`flock` on `<database>-writers.lock`), which the kernel hands over the
+moment it is released, and only then issues BEGIN IMMEDIATE; the file lock is released once the
+transaction commits or rolls back (or the process dies: the kernel drops it with the file).
 
-SQLite's lock stays the guarantee: the file lock only orders the waiting. So a writer that cannot get
-the file lock within `QUEUE_TIMEOUT` simply goes on to SQLite's own wait, and a thread that already
-holds the file lock through another connection does not queue behind itself.
+SQLite's lock stays the guarantee: the file lock only orders the waiting. A thread that already holds
+the file lock through another connection does not queue behind itself (it meets SQLite's own wait, as
+before). A writer stuck inside a transaction now holds the others up until it is killed (gunicorn's
+worker timeout) instead of their failing after SQLite's 30-second busy timeout: either way it is an
+outage that the logs name.
 """
 from __future__ import annotations
 
@@ -17,10 +20,6 @@ import fcntl
 import os
 import sqlite3
 import threading
-import time
-
-QUEUE_TIMEOUT = 30.0  # seconds; as long as SQLite's own busy timeout
-_POLL_FIRST, _POLL_MAX = 0.0001, 0.0005
 
 _held_here = threading.local()  # lock paths this thread holds, through any connection
 
@@ -44,24 +43,14 @@ class QueuedWriterConnection(sqlite3.Connection):
         self._queued = False
 
     def queue_for_write(self) -> None:
-        """Wait (polling, without sleeping long) until no other connection is writing."""
+        """Wait until no other connection is writing (or this thread already writes through another)."""
         if self._queued or self.lock_path in _paths_held():
             return
         if self._lock_fd is None:
             self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        deadline, delay = time.monotonic() + QUEUE_TIMEOUT, _POLL_FIRST
-        while True:
-            try:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    return  # SQLite's busy timeout takes over
-                time.sleep(delay)
-                delay = min(delay * 2, _POLL_MAX)
-                continue
-            self._queued = True
-            _paths_held().add(self.lock_path)
-            return
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        self._queued = True
+        _paths_held().add(self.lock_path)
 
     def leave_queue(self) -> None:
         if self._queued and self._lock_fd is not None:

@@ -167,10 +167,13 @@ def next_tracking_number(session: Session, now: datetime) -> str:
     return format_tracking_number(day, session.execute(statement, {"day": day, "last_value": 1}).scalar_one())
 
 
+_CATEGORY_KEYWORDS = select(Category.id, Category.keywords).order_by(Category.id)
+
+
 def suggest_category(session: Session, text: str) -> int | None:
     """The id of the category whose keywords occur most often in the text (ties: the first defined)."""
     best, best_hits = None, 0
-    for category_id, keywords in session.execute(select(Category.id, Category.keywords).order_by(Category.id)):
+    for category_id, keywords in session.execute(_CATEGORY_KEYWORDS):
         hits = sum(text.count(word) for word in _keyword_list(keywords))
         if hits > best_hits:
             best, best_hits = category_id, hits
