@@ -10,13 +10,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from server import pg_scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
@@ -53,30 +50,12 @@ def _proc_field(text_: str, name: str) -> str:
 # ---------------------------------------------------------------- PostgreSQL scratch databases
 
 def pg_reachable() -> str | None:
-    try:
-        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return None
-    except Exception as exc:  # any failure to connect means "not reachable"; the reason is shown
-        return str(exc).splitlines()[0]
+    return pg_scratch.unreachable_reason(PG_ADMIN_URL)
 
 
-@contextmanager
 def pg_database(label: str):
     """A fresh PostgreSQL database for one benchmark, dropped afterwards; yields its URL."""
-    name = f"minyi_bench_{label}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return pg_scratch.scratch_database(PG_ADMIN_URL, f"minyi_bench_{label}")
 
 
 # ---------------------------------------------------------------- tools

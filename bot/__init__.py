@@ -8,9 +8,9 @@ from server.config import Settings
 
 def init_bot(app: Flask, settings: Settings) -> None:
     """Mount the webhook at /wechat with its own per-openid rate limiter."""
-    from .limits import build_limiter
+    from .limits import OpenidRateLimiter
     from .webhook import build_blueprint
 
-    limiter = build_limiter(app, settings)
+    limiter = OpenidRateLimiter(settings)
     app.extensions["minyi_bot_limiter"] = limiter
-    app.register_blueprint(build_blueprint(limiter, settings.bot_rate_limit))
+    app.register_blueprint(build_blueprint(limiter))

@@ -3,8 +3,6 @@ server.services.chat."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, request
-from flask_limiter import Limiter
-from flask_limiter.errors import RateLimitExceeded
 
 from server.runtime import Runtime
 from server.services.chat import handle_inbound
@@ -12,7 +10,7 @@ from server.services.chat.texts import UNSUPPORTED
 from server.web.errors import error_response
 
 from .envelope import MAX_BODY_BYTES, EnvelopeError, WechatKeys, open_envelope, verify
-from .limits import RATE_LIMITED
+from .limits import RATE_LIMITED, OpenidRateLimiter
 
 
 def _runtime() -> Runtime:
@@ -30,17 +28,12 @@ def _xml(body: str) -> Response:
     return Response(body, mimetype="application/xml" if body != "success" else "text/plain")
 
 
-def build_blueprint(limiter: Limiter, rate: str) -> Blueprint:
+def build_blueprint(limiter: OpenidRateLimiter) -> Blueprint:
     bp = Blueprint("wechat", __name__, url_prefix="/wechat")
 
     @bp.errorhandler(EnvelopeError)
     def _refused(exc: EnvelopeError):
         return error_response(exc.code, exc.message, exc.status)
-
-    @bp.errorhandler(RateLimitExceeded)
-    def _too_fast(_exc: RateLimitExceeded):
-        # WeChat would show a 429 as "service unavailable": answer politely instead.
-        return _xml(g.wechat_envelope.seal(RATE_LIMITED))
 
     @bp.before_request
     def _open_envelope():
@@ -61,9 +54,11 @@ def build_blueprint(limiter: Limiter, rate: str) -> Blueprint:
         return Response(request.args.get("echostr", ""), mimetype="text/plain")
 
     @bp.post("")
-    @limiter.limit(rate, per_method=False)
     def receive():
         envelope = g.wechat_envelope
+        if not limiter.allow(envelope.fields["openid"]):
+            # WeChat would show a 429 as "service unavailable": answer politely instead.
+            return _xml(envelope.seal(RATE_LIMITED))
         if not envelope.known:
             # A kind wechatpy does not know: nothing stored; events need no answer, messages get help.
             return _xml(envelope.seal("" if envelope.fields["msg_type"] == "event" else UNSUPPORTED))

@@ -6,13 +6,12 @@ collide. Under CI=true an unreachable PostgreSQL fails the run instead of skippi
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 import server.models  # noqa: F401  (every table on Base.metadata before create_all)
+from server import pg_scratch
 from server.adapters.clock import ManualClock
 from server.config import load_settings
 from server.db import Base, make_engine
@@ -23,32 +22,16 @@ BACKENDS = ["sqlite", "postgresql"]
 
 
 def _pg_reachable() -> str | None:
-    try:
-        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return None
-    except Exception as exc:  # any failure to connect means "not reachable"; the reason is shown
-        return str(exc).splitlines()[0]
+    return pg_scratch.unreachable_reason(PG_ADMIN_URL)
 
 
 def create_pg_database() -> str:
     """A fresh, uniquely named PostgreSQL database; returns its URL."""
-    name = f"minyi_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    return pg_scratch.create_database(PG_ADMIN_URL, "minyi_test")
 
 
 def drop_pg_database(url: str) -> None:
-    name = make_url(url).database
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    pg_scratch.drop_database(PG_ADMIN_URL, url)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
