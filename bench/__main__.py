@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -40,12 +41,21 @@ def _section(name: str):
     return outbox.run
 
 
+def webhook_baseline_variable() -> str:
+    from .webhook import BASELINE_VARIABLE
+    return BASELINE_VARIABLE
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the harness, not the speed")
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated subset of " + ", ".join(SECTIONS))
     parser.add_argument("--out", type=Path, help="where to write the JSON results")
+    parser.add_argument("--baseline", metavar="GIT_REF",
+                        help="also run Minyi as of this commit in the webhook rounds (before/after side by side)")
     args = parser.parse_args(argv)
+    if args.baseline:
+        os.environ[webhook_baseline_variable()] = args.baseline
     sizes = SMOKE if args.smoke else FULL
     only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(only) - set(SECTIONS))

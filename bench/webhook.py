@@ -13,6 +13,7 @@ import resource
 import secrets
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from contextlib import ExitStack
@@ -213,6 +214,10 @@ def run(sizes: Sizes, log) -> dict:
                 server = start(name, gunicorn=gunicorn, app="server:create_app()", cwd=env.ROOT,
                                env=_minyi_env(url, instance), ready_path="/healthz", ready_status=(200,))
                 subjects.append(Subject(name, label, "/wechat", server, database_url=url))
+            baseline = os.environ.get(BASELINE_VARIABLE)
+            if baseline:
+                subjects.extend(_baseline_subjects(baseline, sizes, scratch, stack, start, gunicorn, log))
+                results["baseline"] = baseline
         else:
             results["minyi_pending"] = pending
             log(f"webhook: Minyi subject pending: {pending}")
@@ -241,6 +246,38 @@ def run(sizes: Sizes, log) -> dict:
     results["load_generator_check"] = _loadgen_check(table)
     results.update(_ratios(table))
     return results
+
+
+BASELINE_VARIABLE = "MINYI_BENCH_BASELINE"
+
+
+def _baseline_subjects(ref: str, sizes: Sizes, scratch: Path, stack: ExitStack, start, gunicorn: str,
+                       log) -> list[Subject]:
+    """Minyi as of git `ref` (`python -m bench --baseline REF`), on both databases, in the same rounds as
+    the rest: a before/after measured side by side. It runs from a temporary git worktree with this
+    venv's packages, so a ref needing other dependencies must have them installed here."""
+    tree = scratch / "baseline"
+    subprocess.run(["git", "-C", str(env.ROOT), "worktree", "add", "--detach", str(tree), ref], check=True,
+                   capture_output=True)
+    stack.callback(subprocess.run, ["git", "-C", str(env.ROOT), "worktree", "remove", "--force", str(tree)],
+                   check=False, capture_output=True)
+    commit = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], check=True,
+                            capture_output=True, text=True).stdout.strip()
+    subjects = []
+    for backend, label in (("sqlite", "SQLite"), ("pg", "PostgreSQL")):
+        url = (f"sqlite:///{scratch / 'baseline.sqlite3'}" if backend == "sqlite"
+               else stack.enter_context(env.pg_database("baseline")))
+        # The baseline's own code migrates and seeds its database (its schema may differ from ours).
+        subprocess.run([sys.executable, "-c", "import sys; from bench.webhook import prepare_minyi_database; "
+                        "prepare_minyi_database(sys.argv[1], int(sys.argv[2]))", url, str(sizes.resident_pool)],
+                       cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, check=True)
+        name = f"baseline_{backend}"
+        server = start(name, gunicorn=gunicorn, app="server:create_app()", cwd=tree,
+                       env={**_minyi_env(url, scratch / f"instance-{name}"), "PYTHONPATH": str(tree)},
+                       ready_path="/healthz", ready_status=(200,))
+        subjects.append(Subject(name, f"Minyi @{commit} /wechat, {label}", "/wechat", server, database_url=url))
+        log(f"webhook: baseline {ref} ({commit}) on {label} ready")
+    return subjects
 
 
 def _timed_run(wrk: Wrk, subject: Subject, connections: int, seconds: int) -> dict:
