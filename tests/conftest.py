@@ -34,6 +34,19 @@ def drop_pg_database(url: str) -> None:
     pg_scratch.drop_database(PG_ADMIN_URL, url)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgresql_only: a PostgreSQL feature; the SQLite run leaves it out")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked postgresql_only are deselected (not skipped) on SQLite: there is nothing to run."""
+    sqlite_only_run = [item for item in items if item.get_closest_marker("postgresql_only")
+                       and getattr(item, "callspec", None) and item.callspec.params.get("backend") == "sqlite"]
+    if sqlite_only_run:
+        config.hook.pytest_deselected(items=sqlite_only_run)
+        items[:] = [item for item in items if item not in sqlite_only_run]
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request) -> str:
     if request.param == "postgresql":

@@ -1,7 +1,6 @@
 """The outbox dispatcher in the normal path: right channel, right text, each push exactly once."""
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -12,6 +11,7 @@ from server.models import CaseAttachment, OutboxMessage, Person, WechatIdentity
 from server.sandbox import sandbox_state
 from server.services.dispatch import dispatch_due, retry_dead
 from server.services.notifications import enqueue
+from tests.concurrency import raised, run_together
 
 TEMPLATE = "cgi-bin/message/template/send"
 CS = "cgi-bin/message/custom/send"
@@ -100,22 +100,13 @@ def test_concurrent_dispatchers_send_each_push_once(push_world, gateway, sandbox
     push_world.bind("严民强", "oYan")
     rows = [push_world.enqueue("case_reminder", "严民强", {"tracking_number": f"MY-{n}", "hours_left": 48,
                                                           "threshold": 24}) for n in range(24)]
-    errors: list[BaseException] = []
 
     def dispatcher() -> None:
         uow = live_server.runtime.uow()
-        try:
-            while dispatch_due(uow, gateway, limit=4)["claimed"]:
-                pass
-        except BaseException as exc:  # re-raised below through the assertion
-            errors.append(exc)
+        while dispatch_due(uow, gateway, limit=4)["claimed"]:
+            pass
 
-    threads = [threading.Thread(target=dispatcher) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    assert raised(run_together([dispatcher] * 3)) == []
     texts = Counter(c["body"]["data"]["content"]["value"].split("已提交")[0] for c in sandbox.calls(TEMPLATE))
     assert len(texts) == 24 and set(texts.values()) == {1}
     assert {push_world.row(r).status for r in rows} == {"sent"}

@@ -12,6 +12,7 @@ from server.models import CaseAttachment, OutboxMessage
 from server.sandbox import sandbox_state
 from server.services.dispatch import LEASE, claim_due, dispatch_due, send_claimed
 from server.services.notifications import enqueue
+from tests.concurrency import raised, run_together
 
 TEMPLATE = "cgi-bin/message/template/send"
 CS = "cgi-bin/message/custom/send"
@@ -27,14 +28,13 @@ def _reminders(push_world, name: str, count: int) -> list[int]:
         return list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.dedupe_key.like("batch:%"))))
 
 
-def test_two_dispatchers_never_claim_a_row_twice_on_postgresql(backend, push_world, live_server):
-    if backend != "postgresql":
-        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite serialises claimers with BEGIN IMMEDIATE")
+@pytest.mark.postgresql_only
+def test_a_claim_skips_rows_another_dispatcher_holds_without_waiting(push_world, live_server):
+    """SKIP LOCKED is PostgreSQL's: one claim's transaction stays open (its rows locked) while another
+    dispatcher claims; the second must neither wait nor take a locked row. (SQLite serialises claimers
+    with BEGIN IMMEDIATE: the second would wait, which is correct there.)"""
     push_world.bind("严民强", "oYan")
-    rows = _reminders(push_world, "严民强", 240)
-
-    # Deterministic: one claim's transaction stays open (its rows locked) while another dispatcher
-    # claims; the second must neither wait nor take a locked row.
+    _reminders(push_world, "严民强", 60)
     holder = live_server.runtime.uow()
     with holder.transaction():
         held = claim_due(holder, limit=30)
@@ -46,29 +46,23 @@ def test_two_dispatchers_never_claim_a_row_twice_on_postgresql(backend, push_wor
     assert len(held) == len(other) == 30
     assert not {c.id for c in held} & {c.id for c in other}
 
-    # Racing: four dispatchers claim small batches at once until nothing is due.
+
+def test_racing_dispatchers_never_claim_a_row_twice(push_world, live_server):
+    push_world.bind("严民强", "oYan")
+    rows = _reminders(push_world, "严民强", 240)
     claims: Counter[int] = Counter()
-    lock, barrier = threading.Lock(), threading.Barrier(4)
-    errors: list[BaseException] = []
+    # Four dispatchers claim small batches at once until nothing is due.
+    lock = threading.Lock()
 
     def claimer() -> None:
         uow = live_server.runtime.uow()
-        try:
-            barrier.wait(timeout=20)
-            while taken := claim_due(uow, limit=7):
-                with lock:
-                    claims.update(c.id for c in taken)
-        except BaseException as exc:  # reported by the assertion below
-            errors.append(exc)
+        while taken := claim_due(uow, limit=7):
+            with lock:
+                claims.update(c.id for c in taken)
 
-    threads = [threading.Thread(target=claimer) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    assert raised(run_together([claimer] * 4)) == []
     assert set(claims.values()) == {1}
-    assert set(claims) | {c.id for c in held + other} == set(rows)
+    assert set(claims) == set(rows)
 
 
 def test_a_round_with_mixed_outcomes_records_each_in_one_statement(push_world, gateway, sandbox, clock,

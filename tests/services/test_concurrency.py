@@ -1,34 +1,13 @@
 """Real concurrent connections: one winner per case, unique tracking numbers."""
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
 from server.domain.enums import CaseAction, CaseState
 from server.domain.errors import ConflictError, InvalidTransitionError
 from server.models import CaseEvent
 from server.services import cases
-
-
-def run_together(functions):
-    """Start all functions at the same instant (a barrier) and collect results or exceptions."""
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def runner(index, function):
-        barrier.wait()
-        try:
-            results[index] = function()
-        except Exception as exc:  # collected and asserted on by the test
-            results[index] = exc
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+from tests.concurrency import run_together
 
 
 def test_two_deputies_accept_at_the_same_instant_exactly_one_wins(world, runtime):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -12,6 +11,7 @@ from server.models import Street, StreetRanking
 from server.services import cases
 from server.services.statistics import rank_streets, refresh_street_ranking, street_ranking
 from server.services.uow import UnitOfWork
+from tests.concurrency import raised, run_together
 
 
 def test_rankings_follow_the_share_resolved_inside_72_hours(world, runtime, clock):
@@ -92,22 +92,7 @@ def test_refreshing_twice_keeps_one_row_per_street(world, runtime, clock):
 def test_concurrent_refreshes_leave_one_consistent_snapshot(world, runtime, clock):
     load_demo(runtime, case_count=30)
     clock.advance(minutes=5)
-    barrier = threading.Barrier(4)
-    errors = []
-
-    def refresh():
-        try:
-            barrier.wait(timeout=10)
-            refresh_street_ranking(runtime.uow())
-        except Exception as exc:  # noqa: BLE001  (reported below)
-            errors.append(exc)
-
-    threads = [threading.Thread(target=refresh) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    assert raised(run_together([lambda: refresh_street_ranking(runtime.uow())] * 4)) == []
     snapshot = _snapshot(runtime)
     with runtime.uow().transaction() as session:
         assert session.scalar(select(func.count()).select_from(StreetRanking)) == len(snapshot) == 6
