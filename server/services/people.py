@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server.domain.enums import Role
 from server.domain.errors import NotFoundError, ValidationError
@@ -25,6 +27,19 @@ BINDABLE_ROLES = frozenset({Role.deputy, Role.council_member, Role.street_office
 def find_identity(session: Session, openid: str, app: str = MP) -> WechatIdentity | None:
     return session.scalar(select(WechatIdentity).where(WechatIdentity.app == app,
                                                        WechatIdentity.openid == openid))
+
+
+@cache
+def _touch_statement() -> Update:
+    # Built once; a plain UPDATE instead of an ORM flush on every message.
+    table = WechatIdentity.__table__
+    return update(table).where(table.c.id == bindparam("identity_id")).values(last_message_at=bindparam("at"))
+
+
+def note_message(session: Session, identity: WechatIdentity, at: datetime) -> None:
+    """The user wrote (or clicked): WeChat's 48-hour window for customer-service messages opens again."""
+    session.execute(_touch_statement(), {"identity_id": identity.id, "at": at})
+    set_committed_value(identity, "last_message_at", at)
 
 
 def find_or_create_resident(uow: UnitOfWork, *, openid: str, app: str = MP) -> WechatIdentity:

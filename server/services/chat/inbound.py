@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from server.models import InboundMessage
 
+from .. import people
 from ..uow import UnitOfWork
 from . import events, reports, texts, words
 from .context import Chat, Reply
@@ -72,7 +73,7 @@ def handle_inbound(uow: UnitOfWork, message: dict[str, Any]) -> str:
             return session.scalar(select(InboundMessage.reply).where(InboundMessage.dedupe_key == key)) or ""
         chat = Chat(uow=uow, session=session, now=now, message=message, inbound_id=inbound_id)
         if message["msg_type"] != "event" or message.get("event") in ACTIVE_EVENTS:
-            chat.identity.last_message_at = now
+            people.note_message(session, chat.identity, now)
         reply = _route(chat)
         session.execute(_record_reply_statement(), {"inbound_id": inbound_id, "reply": reply.text,
                                                     "case_id": reply.case_id, "pending": reply.pending})
