@@ -4,15 +4,14 @@ SQLite lets one transaction write at a time (Minyi takes the lock at BEGIN: `BEG
 connection that finds it taken waits in SQLite's busy handler, which sleeps 1, 2, 5, 10, 15, 20, 25 …
 up to 100 ms between tries, so under a burst a request keeps sleeping long after the lock was freed:
 with two web workers, most of the webhook's p99 at 16 connections was such sleeping. Here a writer
-first waits for an OS file lock (`flock` on `<database>-writers.lock`), which the kernel hands over the
-moment it is released, and only then issues BEGIN IMMEDIATE; the file lock is released once the
-transaction commits or rolls back (or the process dies: the kernel drops it with the file).
+first takes an OS file lock (`flock` on `<database>-writers.lock`), retried every 50–200 µs, and only
+then issues BEGIN IMMEDIATE; the file lock is released once the transaction has ended (committed or
+rolled back), or when the process dies (the kernel drops it with the file).
 
-SQLite's lock stays the guarantee: the file lock only orders the waiting. A thread that already holds
-the file lock through another connection does not queue behind itself (it meets SQLite's own wait, as
-before). A writer stuck inside a transaction now holds the others up until it is killed (gunicorn's
-worker timeout) instead of their failing after SQLite's 30-second busy timeout: either way it is an
-outage that the logs name.
+SQLite's lock stays the guarantee: the file lock only orders the waiting. So a writer that has not
+got the file lock within QUEUE_TIMEOUT (SQLite's own busy timeout) goes on to SQLite's wait, which
+reports a stuck writer as it did before; and a thread that already holds the file lock through
+another connection does not queue behind itself.
 """
 from __future__ import annotations
 
@@ -20,8 +19,12 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
 
-_held_here = threading.local()  # lock paths this thread holds, through any connection
+QUEUE_TIMEOUT = 30.0  # seconds, as SQLite's busy timeout (server/db.py)
+_POLL_FIRST, _POLL_MAX = 0.00005, 0.0002
+
+_held_here = threading.local()  # lock paths this thread holds, through any of its connections
 
 
 def _paths_held() -> set[str]:
@@ -31,32 +34,43 @@ def _paths_held() -> set[str]:
 
 
 class QueuedWriterConnection(sqlite3.Connection):
-    """A sqlite3 connection that can wait its turn to write (`queue_for_write`) and leaves the queue when
-    its transaction ends. Subclassed per database by `connection_factory` (sqlite3 passes no extra
-    arguments to a factory)."""
+    """A sqlite3 connection that waits its turn to write (`queue_for_write`) and leaves the queue when
+    its transaction has ended. Subclassed per database by `connection_factory` (sqlite3 passes no
+    extra arguments to a factory)."""
 
     lock_path: str = ""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._lock_fd: int | None = None
-        self._queued = False
+        self._holder_paths: set[str] | None = None  # the queueing thread's set (the pool may end it elsewhere)
 
     def queue_for_write(self) -> None:
         """Wait until no other connection is writing (or this thread already writes through another)."""
-        if self._queued or self.lock_path in _paths_held():
+        held = _paths_held()
+        if self._holder_paths is not None or self.lock_path in held:
             return
         if self._lock_fd is None:
             self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-        self._queued = True
-        _paths_held().add(self.lock_path)
+        deadline, delay = time.monotonic() + QUEUE_TIMEOUT, _POLL_FIRST
+        while True:
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return  # SQLite's busy timeout takes over
+                time.sleep(delay)
+                delay = min(delay * 2, _POLL_MAX)
+        held.add(self.lock_path)
+        self._holder_paths = held
 
     def leave_queue(self) -> None:
-        if self._queued and self._lock_fd is not None:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-            self._queued = False
-            _paths_held().discard(self.lock_path)
+        if self._holder_paths is None or self.in_transaction:
+            return  # not queued, or a failed COMMIT left the transaction open: its rollback releases
+        fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        self._holder_paths.discard(self.lock_path)
+        self._holder_paths = None
 
     def commit(self) -> None:
         try:
@@ -72,9 +86,11 @@ class QueuedWriterConnection(sqlite3.Connection):
 
     def close(self) -> None:
         try:
-            self.leave_queue()
+            if self._holder_paths is not None:
+                self._holder_paths.discard(self.lock_path)
+                self._holder_paths = None
             if self._lock_fd is not None:
-                os.close(self._lock_fd)
+                os.close(self._lock_fd)  # closing the file releases its lock
                 self._lock_fd = None
         finally:
             super().close()

@@ -114,13 +114,18 @@ def _flush(session: Session) -> None:
         raise ConflictError("该反映刚被他人处理，请刷新后再试") from exc
 
 
-def _attach(session: Session, case: Case, event_id: int, attachment_ids: Sequence[int], kind: str,
-            now: datetime) -> None:
+def _check_attachments(session: Session, attachment_ids: Sequence[int]) -> None:
     if len(attachment_ids) > 9:
         raise ValidationError("最多上传 9 张图片")
     for attachment_id in dict.fromkeys(attachment_ids):
         if session.get(Attachment, attachment_id) is None:
             raise ValidationError("图片不存在，请重新上传", details={"attachment_id": attachment_id})
+
+
+def _attach(session: Session, case: Case, event_id: int, attachment_ids: Sequence[int], kind: str,
+            now: datetime) -> None:
+    _check_attachments(session, attachment_ids)
+    for attachment_id in dict.fromkeys(attachment_ids):
         session.add(CaseAttachment(case_id=case.id, attachment_id=attachment_id, event_id=event_id, kind=kind,
                                    created_at=now))
 
@@ -204,6 +209,9 @@ def submit_case(uow: UnitOfWork, *, reporter_id: int, description: str, street_i
             raise ValidationError("分类不存在", details={"field": "category_id"})
         if category_id is None:
             category_id = suggest_category(session, text)
+        # Every check before the first write: the new case enters the session as already loaded, so
+        # a rolled-back savepoint after its INSERT would leave a case that does not exist behind.
+        _check_attachments(session, attachment_ids)
         location = location or Location()
         case, event_id = _insert_new_case(session, dict(
             tracking_number=next_tracking_number(session, now), state=CaseState.submitted,

@@ -154,15 +154,13 @@ def dispatch_due(uow: UnitOfWork, gateway: WeChatGateway, *, limit: int = 100,
     if pushes:
         now, settings = uow.clock.now, uow.settings
         if threads > 1 and len(pushes) > 1:
-            attempts = _send_pool(threads).map(lambda item: _attempt(gateway, item, now, settings), pushes)
-            for item in media:  # photos download here meanwhile, each in its own transaction
-                summary[send_claimed(uow, gateway, item, max_attempts, rng)] += 1
-            media = []
-            results = list(attempts)
+            results = list(_send_pool(threads).map(lambda item: _attempt(gateway, item, now, settings), pushes))
         else:
             results = [_attempt(gateway, item, now, settings) for item in pushes]
         outcomes = [_resolve(uow, item, result, max_attempts, rng) for item, result in zip(pushes, results, strict=True)]
         summary.update(_record(uow, list(zip(pushes, outcomes, strict=True))))
+    # Photos only after the pushes' outcomes are recorded: slow downloads must not run the pushes' lease
+    # out (another dispatcher would send them again). Each photo is fenced on its own.
     for item in media:
         summary[send_claimed(uow, gateway, item, max_attempts, rng)] += 1
     if summary:
