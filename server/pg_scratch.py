@@ -23,26 +23,25 @@ def unreachable_reason(admin_url: str) -> str | None:
         return str(exc).splitlines()[0]
 
 
+def _as_admin(admin_url: str, statement: str) -> None:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")  # CREATE/DROP DATABASE refuse a transaction
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        admin.dispose()
+
+
 def create_database(admin_url: str, prefix: str) -> str:
     """A fresh database named `<prefix>_<pid>_<random>` (so parallel runs never collide); returns its URL."""
     name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
+    _as_admin(admin_url, f'CREATE DATABASE "{name}"')
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 def drop_database(admin_url: str, url: str) -> None:
     """Drop the database of `url`, disconnecting whoever is still connected."""
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    _as_admin(admin_url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
 @contextmanager
