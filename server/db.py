@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -84,6 +86,11 @@ def _configure_sqlite(engine: Engine) -> None:
             if queued:
                 dbapi_connection.leave_queue()
             raise
+
+
+def insert_for(dialect: str):
+    """The INSERT construct of `dialect` (a name), for `ON CONFLICT …`: PostgreSQL's, else SQLite's."""
+    return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

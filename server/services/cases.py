@@ -8,11 +8,10 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Insert, Table, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 
+from server.db import insert_for
 from server.domain import case_rules
 from server.domain.case_rules import Actor
 from server.domain.deadlines import deadline_for
@@ -124,7 +123,7 @@ def _check_attachments(session: Session, attachment_ids: Sequence[int]) -> None:
 
 def _attach(session: Session, case: Case, event_id: int, attachment_ids: Sequence[int], kind: str,
             now: datetime) -> None:
-    _check_attachments(session, attachment_ids)
+    """Link checked (`_check_attachments`, before any write) attachments to the case and its event."""
     for attachment_id in dict.fromkeys(attachment_ids):
         session.add(CaseAttachment(case_id=case.id, attachment_id=attachment_id, event_id=event_id, kind=kind,
                                    created_at=now))
@@ -158,7 +157,7 @@ def _transition(uow: UnitOfWork, action: CaseAction, *, actor_id: int | None, ca
 @cache
 def _bump_counter_statement(dialect: str) -> Insert:
     # Built once; the day goes in as a parameter.
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_for(dialect)
     table = TrackingCounter.__table__
     return (insert(table)
             .on_conflict_do_update(index_elements=[table.c.day], set_={"last_value": table.c.last_value + 1})
@@ -209,8 +208,8 @@ def submit_case(uow: UnitOfWork, *, reporter_id: int, description: str, street_i
             raise ValidationError("分类不存在", details={"field": "category_id"})
         if category_id is None:
             category_id = suggest_category(session, text)
-        # Every check before the first write: the new case enters the session as already loaded, so
-        # a rolled-back savepoint after its INSERT would leave a case that does not exist behind.
+        # Every check before the first write (here, for the new case: it enters the session as already
+        # loaded, so a rolled-back savepoint after its INSERT would leave a case that does not exist).
         _check_attachments(session, attachment_ids)
         location = location or Location()
         case, event_id = _insert_new_case(session, dict(
@@ -282,6 +281,7 @@ def resolve_case(uow: UnitOfWork, *, actor_id: int, case_id: int, feedback: str,
     with uow.transaction() as session:
         feedback = _text(feedback, field="办理结果", required=True, limit=MAX_DESCRIPTION)
         now = uow.clock.now()
+        _check_attachments(session, attachment_ids)
         case, event = _transition(uow, CaseAction.resolve, actor_id=actor_id, case_id=case_id, note=feedback,
                                   feedback=feedback, resolved_at=now)
         _attach(session, case, event.id, attachment_ids, "feedback", now)
@@ -381,6 +381,7 @@ def add_case_info(uow: UnitOfWork, *, actor_id: int, case_id: int, text: str | N
         text = _text(text, field="补充内容", required=False, limit=MAX_DESCRIPTION)
         if not text and not attachment_ids and location is None:
             raise ValidationError("请填写补充内容或上传图片")
+        _check_attachments(session, attachment_ids)
         changes: dict[str, Any] = {}
         data: dict[str, Any] = {}
         if location is not None:

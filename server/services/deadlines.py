@@ -28,11 +28,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from server.adapters.clock import ManualClock
+from server.db import insert_for
 from server.domain import deadlines as rules
 from server.domain.enums import OPEN_STATES, CaseState, Holder, Role
 from server.models import Case, CaseReminder, Person
@@ -144,7 +143,7 @@ def _sweep_case(uow: UnitOfWork, case_id: int, now: datetime, reminder_hours: tu
 
 def _claim(session: Session, case_id: int, threshold: int, pushes: int, now: datetime) -> bool:
     """Insert the (case, threshold) claim; True only for the transaction whose insert created it."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = insert_for(session.get_bind().dialect.name)
     statement = (insert(CaseReminder)
                  .values(case_id=case_id, threshold_hours=threshold, pushes=pushes, created_at=now)
                  .on_conflict_do_nothing(index_elements=[CaseReminder.case_id, CaseReminder.threshold_hours])

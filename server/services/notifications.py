@@ -6,10 +6,9 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Insert, Select, bindparam, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from server.db import insert_for
 from server.domain.enums import Holder, Role
 from server.models import Case, OutboxMessage, Person
 
@@ -18,7 +17,7 @@ from server.models import Case, OutboxMessage, Person
 def _insert_ignoring_repeats(dialect: str) -> Insert:
     # Built once per dialect, on the table rather than the mapped class: the rows go in as parameters of
     # one plain executemany, not through the ORM's per-row bulk-insert bookkeeping.
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_for(dialect)
     return insert(OutboxMessage.__table__).on_conflict_do_nothing()
 
 

@@ -5,10 +5,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from server.db import insert_for
 from server.domain.enums import Role
 from server.domain.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
 from server.domain.topics import (
@@ -83,7 +82,7 @@ def support_opinion(uow: UnitOfWork, *, person_id: int, opinion_id: int) -> Opin
         opinion = _supportable(uow, session, person_id, opinion_id, "附议")
         if opinion.author_id == person_id:
             raise ValidationError("不能附议自己的意见")
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        insert = insert_for(session.get_bind().dialect.name)
         # The unique pair decides, so two concurrent taps by one person still make one support.
         added = session.execute(
             insert(Support).values(opinion_id=opinion.id, person_id=person_id, created_at=uow.clock.now())

@@ -12,10 +12,9 @@ from datetime import datetime, timedelta
 from statistics import median
 
 from sqlalchemy import Integer, and_, case, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from server.db import insert_for
 from server.domain.deadlines import RESPONSE_WINDOW
 from server.domain.enums import OPEN_STATES, CaseState, Satisfaction
 from server.models import Case, Street, StreetRanking
@@ -170,7 +169,7 @@ def refresh_street_ranking(uow: UnitOfWork, *, fresh_for: timedelta | None = Non
     if not ranking:
         return {"refreshed": True, "streets": 0, "written": 0, "computed_at": until.isoformat()}
     with uow.transaction() as session:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        insert = insert_for(session.get_bind().dialect.name)
         statement = insert(StreetRanking).values([
             {"street_id": row["street_id"], "since": since, "computed_at": until}
             | {field: row[field] for field in FIGURE_FIELDS}

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from server.db import insert_for
 from server.domain.errors import ValidationError
 from server.models import Attachment, AttachmentUpload
 
@@ -21,7 +20,7 @@ def upload_image(uow: UnitOfWork, *, person_id: int, data: bytes) -> Attachment:
     """Store an uploaded image for a person; uploading the same picture again gives the same attachment."""
     with uow.transaction() as session:
         attachment = store_image(uow, data)
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        insert = insert_for(session.get_bind().dialect.name)
         session.execute(insert(AttachmentUpload).values(attachment_id=attachment.id, person_id=person_id,
                                                         created_at=uow.clock.now()).on_conflict_do_nothing())
         return attachment

@@ -6,10 +6,9 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Insert, Update, bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from server.db import insert_for
 from server.models import InboundMessage
 
 from .. import people
@@ -37,7 +36,7 @@ def dedupe_key(message: dict[str, Any]) -> str:
 @cache
 def _claim_statement(dialect: str) -> Insert:
     # Built once; the row goes in as parameters (no per-message statement building).
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_for(dialect)
     table = InboundMessage.__table__
     return insert(table).on_conflict_do_nothing(index_elements=[table.c.dedupe_key]).returning(table.c.id)
 
