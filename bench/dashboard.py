@@ -45,26 +45,26 @@ def _case_filter(module, **kwargs):
 
 QUERIES = [
     Query("panoramic window: a page view, the street ranking over the last year (全景视窗, 赛马晾晒; reads the "
-          "snapshot)", "server.services.statistics", "street_ranking", "district_committee",
+          "snapshot)", "server.statistics.service", "street_ranking", "district_committee",
           lambda f, uow, actor, m: f(uow), prepare=_refresh_snapshot),
     Query("scheduler job, not a page view: street ranking snapshot refresh, a full recompute of the year "
-          "(every 5 min; not in the goal)", "server.services.statistics", "refresh_street_ranking",
+          "(every 5 min; not in the goal)", "server.statistics.service", "refresh_street_ranking",
           "district_committee", lambda f, uow, actor, m: f(uow), goal=False),
-    Query("street office: triage queue (awaiting me, by deadline)", "server.services.case_queries", "list_cases",
+    Query("street office: triage queue (awaiting me, by deadline)", "server.cases.queries", "list_cases",
           "street_office", lambda f, uow, actor, m: f(uow, actor_id=actor, filters=_case_filter(m, awaiting_me=True),
                                                       order="deadline")),
-    Query("street office: all cases of the street, newest first", "server.services.case_queries", "list_cases",
+    Query("street office: all cases of the street, newest first", "server.cases.queries", "list_cases",
           "street_office", lambda f, uow, actor, m: f(uow, actor_id=actor)),
-    Query("deputy: inbox (awaiting me)", "server.services.case_queries", "list_cases", "deputy",
+    Query("deputy: inbox (awaiting me)", "server.cases.queries", "list_cases", "deputy",
           lambda f, uow, actor, m: f(uow, actor_id=actor, filters=_case_filter(m, awaiting_me=True))),
-    Query("handling unit: routed cases by deadline", "server.services.case_queries", "list_cases", "handling_unit",
+    Query("handling unit: routed cases by deadline", "server.cases.queries", "list_cases", "handling_unit",
           lambda f, uow, actor, m: f(uow, actor_id=actor, filters=_case_filter(m, awaiting_me=True),
                                      order="deadline")),
-    Query("district: overdue cases", "server.services.case_queries", "list_cases", "district_committee",
+    Query("district: overdue cases", "server.cases.queries", "list_cases", "district_committee",
           lambda f, uow, actor, m: f(uow, actor_id=actor, filters=_case_filter(m, overdue=True))),
-    Query("resident: my cases", "server.services.case_queries", "list_cases", "resident",
+    Query("resident: my cases", "server.cases.queries", "list_cases", "resident",
           lambda f, uow, actor, m: f(uow, actor_id=actor)),
-    Query("deputy: duty record (履职记录 figures)", "server.services.case_queries", "duty_record", "deputy",
+    Query("deputy: duty record (履职记录 figures)", "server.cases.queries", "duty_record", "deputy",
           lambda f, uow, actor, m: f(uow, actor_id=actor)),
 ]
 MAX_SECONDS_PER_QUERY = 20
@@ -114,15 +114,15 @@ def run(sizes: Sizes, log) -> dict:
 
 
 def _runtime(url: str, now: datetime):
-    from server.adapters.clock import ManualClock
-    from server.config import load_settings
-    from server.runtime import build_runtime
+    from server.core.clock import ManualClock
+    from server.core.runtime import build_runtime
+    from server.core.settings import load_settings
 
     return build_runtime(load_settings({"DATABASE_URL": url, "MINYI_ENV": "testing"}), clock=ManualClock(now))
 
 
 def _time_query(runtime, query: Query, module, function, repeats: int) -> dict:
-    from server.models import Person
+    from server.people.models import Person
 
     with runtime.uow().transaction() as session:
         actors = list(session.scalars(select(Person.id).where(Person.role == query.role).order_by(Person.id)))

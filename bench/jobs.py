@@ -43,15 +43,15 @@ def peak_rss_mib() -> float:
 
 
 def _runtime(url: str, now: datetime):
-    from server.adapters.clock import ManualClock
-    from server.config import load_settings
-    from server.runtime import build_runtime
+    from server.core.clock import ManualClock
+    from server.core.runtime import build_runtime
+    from server.core.settings import load_settings
 
     return build_runtime(load_settings({"DATABASE_URL": url, "MINYI_ENV": "testing"}), clock=ManualClock(now))
 
 
 def sweep(url: str, now_iso: str) -> dict:
-    from server.services.deadlines import sweep_deadlines
+    from server.cases.jobs import sweep_deadlines
 
     now = datetime.fromisoformat(now_iso)
     runtime = _runtime(url, now)
@@ -117,10 +117,10 @@ def dispatch(url: str, sandbox_api: str, now_iso: str, limit: str, failure_rate:
     from sqlalchemy import func, select
     from sqlalchemy.orm import configure_mappers
 
-    from server.config import load_settings
-    from server.models import OutboxMessage
-    from server.runtime import build_runtime
-    from server.services.dispatch import LEASE, dispatch_due
+    from server.core.runtime import build_runtime
+    from server.core.settings import load_settings
+    from server.pushes.dispatch import LEASE, dispatch_due
+    from server.pushes.models import OutboxMessage
 
     clock = SharedClock(clock_file, datetime.fromisoformat(now_iso))
     settings = load_settings({"DATABASE_URL": url, "MINYI_ENV": "testing", "WECHAT_API_BASE": sandbox_api})

@@ -39,9 +39,9 @@ MARKER = re.compile(r"BZ-\d{7}")
 
 def available() -> str | None:
     try:
-        from server.services.dispatch import dispatch_due  # noqa: F401
+        from server.pushes.dispatch import dispatch_due  # noqa: F401
     except ImportError:
-        return "server.services.dispatch.dispatch_due has not landed on this branch"
+        return "server.pushes.dispatch.dispatch_due has not landed on this branch"
     return None
 
 
@@ -117,10 +117,12 @@ def _children_cpu() -> float:
 
 def _prepare(url: str, pushes: int, now: datetime) -> None:
     """Reference data, 200 deputies who follow the official account, and `pushes` pending reminders."""
-    from server import migrate
+    from server.core import migrations as migrate
     from server.demo import _load_reference
-    from server.domain.enums import Role
-    from server.models import OutboxMessage, Person, Street, WechatIdentity
+    from server.people.models import Person, WechatIdentity
+    from server.people.rules import Role
+    from server.places.models import Street
+    from server.pushes.models import OutboxMessage
 
     migrate.upgrade(url, "heads")
     engine = create_engine(url)
@@ -154,7 +156,7 @@ def _calls(api: str) -> list[dict]:
 
 
 def _verdict(url: str, calls: list[dict], pushes: int) -> dict:
-    from server.models import OutboxMessage
+    from server.pushes.models import OutboxMessage
 
     accepted: Counter[str] = Counter()
     failed = 0

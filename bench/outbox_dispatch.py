@@ -19,14 +19,14 @@ from datetime import UTC, datetime
 from werkzeug.serving import make_server
 
 from server import create_app
-from server.config import load_settings
-from server.db import Base
-from server.domain.enums import Role
-from server.models import Person, WechatIdentity
-from server.runtime import build_runtime
+from server.core.db import Base
+from server.core.runtime import build_runtime
+from server.core.settings import load_settings
+from server.people.models import Person, WechatIdentity
+from server.people.rules import Role
+from server.pushes.dispatch import dispatch_due
+from server.pushes.notifications import enqueue
 from server.sandbox import sandbox_state
-from server.services.dispatch import dispatch_due
-from server.services.notifications import enqueue
 
 
 def main() -> None:

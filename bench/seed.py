@@ -11,11 +11,11 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, select, text
 
-from server.adapters.clock import SystemClock
+from server.core.clock import SystemClock
+from server.core.runtime import build_runtime
 from server.demo import _load_reference
 from server.demo.people import FEEDBACK, PROBLEMS
-from server.models import Community, RoutingRule
-from server.runtime import build_runtime
+from server.places.models import Community, RoutingRule
 
 REMINDER_HOURS = (24, 48, 66)
 
@@ -27,8 +27,8 @@ def prepare(url: str, *, residents: int = 100_000) -> None:
     """Migrate to all heads and load the demo's reference data, then the people a district has:
     `residents` residents and 20 deputies per street (bench-made, so a year of cases spreads over
     them as it would), and the lookup tables the generators join (`bench_places`, `bench_deputies`)."""
-    from server import migrate
-    from server.config import load_settings
+    from server.core import migrations as migrate
+    from server.core.settings import load_settings
 
     migrate.upgrade(url, "heads")  # branches not yet re-chained by the lead may add several heads
     runtime = build_runtime(load_settings({"DATABASE_URL": url}))

@@ -21,9 +21,9 @@ from .sizes import Sizes
 
 def available() -> str | None:
     try:
-        from server.services.deadlines import sweep_deadlines  # noqa: F401
+        from server.cases.jobs import sweep_deadlines  # noqa: F401
     except ImportError:
-        return "server.services.deadlines.sweep_deadlines has not landed on this branch"
+        return "server.cases.jobs.sweep_deadlines has not landed on this branch"
     return None
 
 
@@ -75,8 +75,8 @@ def _sweep(url: str, engine, now: datetime, due: int, log) -> dict:
 
 
 def _count_open(engine) -> int:
-    from server.domain.enums import OPEN_STATES
-    from server.models import Case
+    from server.cases.models import Case
+    from server.cases.states import OPEN_STATES
 
     with engine.connect() as connection:
         return connection.scalar(select(func.count()).select_from(Case)

@@ -116,13 +116,14 @@ def minyi_available() -> str | None:
 def prepare_minyi_database(url: str, pool: int = RESIDENT_POOL) -> None:
     """Migrate to head, load the demo's reference data (streets, units, categories, people) and
     register `pool` residents with a street and an official-account openid each."""
-    from server import migrate
-    from server.adapters.clock import SystemClock
-    from server.config import load_settings
+    from server.core import migrations as migrate
+    from server.core.clock import SystemClock
+    from server.core.runtime import build_runtime
+    from server.core.settings import load_settings
     from server.demo import _load_reference
-    from server.domain.enums import Role
-    from server.models import Community, Person, WechatIdentity
-    from server.runtime import build_runtime
+    from server.people.models import Person, WechatIdentity
+    from server.people.rules import Role
+    from server.places.models import Community
 
     migrate.upgrade(url, "heads")  # branches not yet re-chained by the lead may add several heads
     runtime = build_runtime(load_settings({"DATABASE_URL": url}))
@@ -146,7 +147,8 @@ def prepare_minyi_database(url: str, pool: int = RESIDENT_POOL) -> None:
 def count_effects(url: str) -> dict:
     """Cases and inbound rows, read in one transaction, once they stop growing: gunicorn's sync workers
     still answer the requests queued in the listen backlog after wrk has gone."""
-    from server.models import Case, InboundMessage
+    from server.cases.models import Case
+    from server.chat.models import InboundMessage
 
     engine = create_engine(url)
     previous = None

@@ -1,15 +1,15 @@
-"""The WeChat official-account webhook: verify, decrypt, parse, rate-limit, then server.services.chat."""
+"""The WeChat official-account webhook: verify, decrypt, parse, rate-limit, then server.chat."""
 from __future__ import annotations
 
 from flask import Flask
 
-from server.config import Settings
+from server.core.settings import Settings
 
 
 def init_bot(app: Flask, settings: Settings) -> None:
     """Mount the webhook at /wechat with its own per-openid rate limiter."""
-    from .limits import OpenidRateLimiter
-    from .webhook import build_blueprint
+    from bot.limits import OpenidRateLimiter
+    from bot.webhook import build_blueprint
 
     limiter = OpenidRateLimiter(settings)
     app.extensions["minyi_bot_limiter"] = limiter

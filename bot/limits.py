@@ -21,7 +21,7 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from server.config import Settings
+from server.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -1,24 +1,19 @@
 """The webhook at /wechat: WeChat's URL check (GET) and its messages (POST); the talking is in
-server.services.chat."""
+server.chat."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, g, request
 
-from server.runtime import Runtime
-from server.services.chat import handle_inbound
-from server.services.chat.texts import UNSUPPORTED
+from bot.envelope import MAX_BODY_BYTES, EnvelopeError, WechatKeys, open_envelope, verify
+from bot.limits import RATE_LIMITED, OpenidRateLimiter
+from server.chat import handle_inbound
+from server.chat.texts import UNSUPPORTED
 from server.web.errors import error_response
-
-from .envelope import MAX_BODY_BYTES, EnvelopeError, WechatKeys, open_envelope, verify
-from .limits import RATE_LIMITED, OpenidRateLimiter
-
-
-def _runtime() -> Runtime:
-    return current_app.extensions["minyi"]
+from server.web.runtime import current_runtime
 
 
 def _keys() -> WechatKeys:
-    settings = _runtime().settings
+    settings = current_runtime().settings
     aes_keys = tuple(k for k in (settings.wechat_encoding_aes_key, settings.wechat_previous_aes_key) if k)
     return WechatKeys(token=settings.wechat_token, app_id=settings.wechat_app_id or settings.sandbox_app_id,
                       aes_keys=aes_keys)
@@ -44,13 +39,13 @@ def build_blueprint(limiter: OpenidRateLimiter) -> Blueprint:
         body = request.stream.read(MAX_BODY_BYTES + 1)
         if len(body) > MAX_BODY_BYTES:
             return error_response("payload_too_large", "请求内容过大", 413)
-        g.wechat_envelope = open_envelope(_keys(), body, request.args.to_dict(), _runtime().clock.now().timestamp())
+        g.wechat_envelope = open_envelope(_keys(), body, request.args.to_dict(), current_runtime().clock.now().timestamp())
         return None
 
     @bp.get("")
     def verify_url():
         """WeChat's server check when the URL is saved in its console: echo `echostr` if signed by us."""
-        verify(_keys(), request.args.to_dict(), _runtime().clock.now().timestamp())
+        verify(_keys(), request.args.to_dict(), current_runtime().clock.now().timestamp())
         return Response(request.args.get("echostr", ""), mimetype="text/plain")
 
     @bp.post("")
@@ -62,6 +57,6 @@ def build_blueprint(limiter: OpenidRateLimiter) -> Blueprint:
         if not envelope.known:
             # A kind wechatpy does not know: nothing stored; events need no answer, messages get help.
             return _xml(envelope.seal("" if envelope.fields["msg_type"] == "event" else UNSUPPORTED))
-        return _xml(envelope.seal(handle_inbound(_runtime().uow(), envelope.fields)))
+        return _xml(envelope.seal(handle_inbound(current_runtime().uow(), envelope.fields)))
 
     return bp

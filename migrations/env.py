@@ -1,11 +1,11 @@
-"""Alembic environment: targets server.db's metadata; the URL comes from the caller or the environment."""
+"""Alembic environment: targets server.core.db's metadata; the URL comes from the caller or the environment."""
 from __future__ import annotations
 
 from alembic import context
 
-import server.models  # noqa: F401  (registers every table on Base.metadata)
-from server.config import load_settings
-from server.db import Base, make_engine
+import server.tables  # noqa: F401  (registers every table on Base.metadata)
+from server.core.db import Base, make_engine
+from server.core.settings import load_settings
 
 config = context.config
 target_metadata = Base.metadata

@@ -9,8 +9,8 @@ from typing import Any
 
 from flask_openapi3 import Info
 
-from .blueprint import API_PREFIX, SECURITY_SCHEMES, MinyiBlueprint
-from .errors import ErrorResponse, validation_error
+from miniapp_api.blueprint import API_PREFIX, SECURITY_SCHEMES, MinyiBlueprint
+from miniapp_api.errors import ErrorResponse, validation_error
 
 __all__ = ["API_PREFIX", "MinyiBlueprint", "openapi_options", "register_api"]
 
@@ -27,15 +27,15 @@ def openapi_options() -> dict[str, Any]:
 
 def blueprints() -> list[MinyiBlueprint]:
     # Imported here so that nothing is built at import time of the package.
-    from . import topics
-    from .routes import auth, case_actions, cases, me, reference, uploads
+    from miniapp_api import topics
+    from miniapp_api.routes import auth, case_actions, cases, me, reference, uploads
 
     return [auth.public, auth.bp, me.bp, reference.bp, uploads.bp, cases.bp, case_actions.bp, topics.bp]
 
 
 def register_api(app) -> None:
     """Register every API blueprint on the OpenAPI app, then the document route."""
-    from .routes import openapi_doc
+    from miniapp_api.routes import openapi_doc
 
     for blueprint in blueprints():
         app.register_api(blueprint)

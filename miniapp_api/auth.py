@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterable
 
 from flask import current_app, g, request
 
-from server.domain.enums import Role
-from server.domain.errors import PermissionDeniedError
-from server.runtime import Runtime
-from server.services import api_sessions
-from server.services.api_sessions import AuthenticationError, Principal
+from server.core.errors import PermissionDeniedError
+from server.people import sessions as api_sessions
+from server.people.rules import Role
+from server.people.sessions import AuthenticationError, Principal
+from server.web.runtime import current_runtime
 
 ROLES_ATTRIBUTE = "api_roles"
 RESIDENTS = (Role.resident, Role.council_member)
@@ -35,10 +35,6 @@ def roles(*allowed: Role | Iterable[Role]) -> Callable:
     return mark
 
 
-def runtime() -> Runtime:
-    return current_app.extensions["minyi"]
-
-
 def authenticate_request() -> None:
     """before_request of protected blueprints: bearer token -> principal -> role check."""
     if request.method == "OPTIONS":
@@ -46,7 +42,7 @@ def authenticate_request() -> None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("请先登录", details={"reason": "missing_token"})
-    principal = api_sessions.authenticate(runtime().uow(), access_token=token.strip())
+    principal = api_sessions.authenticate(current_runtime().uow(), access_token=token.strip())
     g.minyi_principal = principal
     view = current_app.view_functions.get(request.endpoint or "")
     allowed = getattr(view, ROLES_ATTRIBUTE, None)

@@ -10,8 +10,8 @@ from typing import Any
 
 from flask_openapi3 import APIBlueprint, Tag
 
-from .auth import ROLES_ATTRIBUTE, authenticate_request
-from .errors import ErrorResponse
+from miniapp_api.auth import ROLES_ATTRIBUTE, authenticate_request
+from miniapp_api.errors import ErrorResponse
 
 API_PREFIX = "/api/v1"
 BEARER = [{"bearer": []}]

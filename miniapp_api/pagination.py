@@ -6,7 +6,7 @@ import binascii
 import json
 from typing import Any
 
-from server.domain.errors import ValidationError
+from server.core.errors import ValidationError
 
 
 class InvalidCursorError(ValidationError):

@@ -1,22 +1,18 @@
 """Deliberation halls over HTTP: organizers run topics, residents read, post and support.
 
 Each view checks the token and role (blueprint), validates the body (schemas/topics.py) and calls one
-service in server.services.topics / opinions / topic_outcomes / topic_queries / posters.
+service in server.halls.service / opinions / topic_outcomes / topic_queries / posters.
 """
 from __future__ import annotations
 
 from flask import Response
 
-from server.domain.errors import ValidationError
-from server.services import opinions, posters, topic_outcomes, topic_queries, topics, uploads
-from server.services.topic_outcomes import OpinionCase
-
-from .auth import OFFICES, RESIDENTS, current_person_id, roles, runtime
-from .blueprint import MinyiBlueprint
-from .errors import errors
-from .pagination import decode_cursor, encode_cursor
-from .schemas.common import Ok, PageQuery
-from .schemas.topics import (
+from miniapp_api.auth import OFFICES, RESIDENTS, current_person_id, roles
+from miniapp_api.blueprint import MinyiBlueprint
+from miniapp_api.errors import errors
+from miniapp_api.pagination import decode_cursor, encode_cursor
+from miniapp_api.schemas.common import Ok, PageQuery
+from miniapp_api.schemas.topics import (
     CaseRef,
     CloseTopicIn,
     ConcludeTopicIn,
@@ -41,7 +37,24 @@ from .schemas.topics import (
     TopicPage,
     TopicPath,
 )
-from .views import answer
+from miniapp_api.views import answer
+from server.core.errors import ValidationError
+from server.files import uploads
+from server.halls import (
+    opinions,
+    posters,
+)
+from server.halls import (
+    outcomes as topic_outcomes,
+)
+from server.halls import (
+    queries as topic_queries,
+)
+from server.halls import (
+    service as topics,
+)
+from server.halls.outcomes import OpinionCase
+from server.web.runtime import current_runtime
 
 bp = MinyiBlueprint("api_topics", __name__, tag="topics")
 ORGANIZER_ERRORS = {200: TopicDetail, **errors(403, 404, 409)}
@@ -66,12 +79,12 @@ def paged(model, result: dict):
 
 
 def topic_detail(topic_id: int, status: int = 200):
-    view = topic_queries.get_topic(runtime().uow(), topic_id=topic_id, viewer_id=current_person_id())
+    view = topic_queries.get_topic(current_runtime().uow(), topic_id=topic_id, viewer_id=current_person_id())
     return answer(TopicDetail, view, status)
 
 
 def opinion_detail(opinion_id: int, status: int = 200):
-    view = topic_queries.get_opinion_view(runtime().uow(), opinion_id=opinion_id, viewer_id=current_person_id())
+    view = topic_queries.get_opinion_view(current_runtime().uow(), opinion_id=opinion_id, viewer_id=current_person_id())
     return answer(OpinionOut, view, status)
 
 
@@ -79,7 +92,7 @@ def opinion_detail(opinion_id: int, status: int = 200):
 
 @bp.get("/topics", summary="议题列表（最新在前；未开放的只有组织方可见）", responses={200: TopicPage})
 def list_topics(query: TopicListQuery):
-    result = topic_queries.list_topics(runtime().uow(), viewer_id=current_person_id(),
+    result = topic_queries.list_topics(current_runtime().uow(), viewer_id=current_person_id(),
                                        state=query.state.value if query.state else None, street_id=query.street_id,
                                        offset=offset_of(query.cursor), limit=query.limit)
     return paged(TopicPage, result)
@@ -87,7 +100,7 @@ def list_topics(query: TopicListQuery):
 
 @bp.get("/topics/near-me", summary="我附近正在征集意见的议题（本街道、本社区）", responses={200: TopicPage})
 def near_me(query: PageQuery):
-    items = topic_queries.open_topics_near(runtime().uow(), person_id=current_person_id(), limit=query.limit)
+    items = topic_queries.open_topics_near(current_runtime().uow(), person_id=current_person_id(), limit=query.limit)
     return answer(TopicPage, {"items": items, "total": len(items), "next_cursor": None})
 
 
@@ -99,7 +112,7 @@ def get_topic(path: TopicPath):
 @bp.get("/topics/<int:topic_id>/opinions", summary="议题的意见（置顶在前，按附议数或时间排序）",
         responses={200: OpinionPage, **errors(404)})
 def list_opinions(path: TopicPath, query: OpinionListQuery):
-    result = topic_queries.list_opinions(runtime().uow(), topic_id=path.topic_id, viewer_id=current_person_id(),
+    result = topic_queries.list_opinions(current_runtime().uow(), topic_id=path.topic_id, viewer_id=current_person_id(),
                                          sort=query.sort, offset=offset_of(query.cursor), limit=query.limit)
     return paged(OpinionPage, result)
 
@@ -110,7 +123,7 @@ def list_opinions(path: TopicPath, query: OpinionListQuery):
          responses={201: OpinionOut, **errors(403, 404, 409)})
 @roles(RESIDENTS)
 def post_opinion(path: TopicPath, body: PostOpinionIn):
-    rt = runtime()
+    rt = current_runtime()
     photo_ids = uploads.require_own_uploads(rt.uow(), person_id=current_person_id(), attachment_ids=body.attachment_ids)
     opinion = opinions.post_opinion(rt.uow(), author_id=current_person_id(), topic_id=path.topic_id,
                                     text=body.text, attachment_ids=photo_ids, source="miniapp")
@@ -120,28 +133,28 @@ def post_opinion(path: TopicPath, body: PostOpinionIn):
 @bp.post("/opinions/<int:opinion_id>/support", summary="附议（每人每条一次）", responses=OPINION_ERRORS)
 @roles(RESIDENTS)
 def support(path: OpinionPath):
-    opinions.support_opinion(runtime().uow(), person_id=current_person_id(), opinion_id=path.opinion_id)
+    opinions.support_opinion(current_runtime().uow(), person_id=current_person_id(), opinion_id=path.opinion_id)
     return opinion_detail(path.opinion_id)
 
 
 @bp.delete("/opinions/<int:opinion_id>/support", summary="撤回附议", responses=OPINION_ERRORS)
 @roles(RESIDENTS)
 def withdraw(path: OpinionPath):
-    opinions.withdraw_support(runtime().uow(), person_id=current_person_id(), opinion_id=path.opinion_id)
+    opinions.withdraw_support(current_runtime().uow(), person_id=current_person_id(), opinion_id=path.opinion_id)
     return opinion_detail(path.opinion_id)
 
 
 @bp.post("/topics/subscription", summary="订阅：街道开放新议题时通知我", responses={200: SubscriptionOut})
 @roles(RESIDENTS)
 def subscribe(body: SubscribeIn):
-    street_id = topics.subscribe_topics(runtime().uow(), person_id=current_person_id(), street_id=body.street_id)
+    street_id = topics.subscribe_topics(current_runtime().uow(), person_id=current_person_id(), street_id=body.street_id)
     return answer(SubscriptionOut, {"street_id": street_id})
 
 
 @bp.delete("/topics/subscription", summary="取消订阅新议题通知", responses={200: Ok})
 @roles(RESIDENTS)
 def unsubscribe():
-    topics.unsubscribe_topics(runtime().uow(), person_id=current_person_id())
+    topics.unsubscribe_topics(current_runtime().uow(), person_id=current_person_id())
     return answer(Ok, {"ok": True})
 
 
@@ -150,7 +163,7 @@ def unsubscribe():
 @bp.post("/topics", summary="创建议题（草稿；设开放时间则到时自动开放）", responses={201: TopicDetail, **errors(403)})
 @roles(OFFICES)
 def create_topic(body: CreateTopicIn):
-    rt = runtime()
+    rt = current_runtime()
     files = uploads.require_own_uploads(rt.uow(), person_id=current_person_id(), attachment_ids=body.attachment_ids)
     topic = topics.create_topic(rt.uow(), actor_id=current_person_id(), title=body.title, background=body.background,
                                 street_id=body.street_id, community_id=body.community_id, opens_at=body.opens_at,
@@ -161,7 +174,7 @@ def create_topic(body: CreateTopicIn):
 @bp.patch("/topics/<int:topic_id>", summary="修改草稿议题", responses=ORGANIZER_ERRORS)
 @roles(OFFICES)
 def edit_topic(path: TopicPath, body: EditTopicIn):
-    rt = runtime()
+    rt = current_runtime()
     files = None
     if body.attachment_ids is not None:
         files = uploads.require_own_uploads(rt.uow(), person_id=current_person_id(), attachment_ids=body.attachment_ids)
@@ -175,21 +188,21 @@ def edit_topic(path: TopicPath, body: EditTopicIn):
 @bp.post("/topics/<int:topic_id>/open", summary="立即开放议题", responses=ORGANIZER_ERRORS)
 @roles(OFFICES)
 def open_topic(path: TopicPath):
-    topics.open_topic(runtime().uow(), actor_id=current_person_id(), topic_id=path.topic_id)
+    topics.open_topic(current_runtime().uow(), actor_id=current_person_id(), topic_id=path.topic_id)
     return topic_detail(path.topic_id)
 
 
 @bp.post("/topics/<int:topic_id>/close", summary="提前截止议题", responses=ORGANIZER_ERRORS)
 @roles(OFFICES)
 def close_topic(path: TopicPath, body: CloseTopicIn):
-    topics.close_topic(runtime().uow(), actor_id=current_person_id(), topic_id=path.topic_id, note=body.note)
+    topics.close_topic(current_runtime().uow(), actor_id=current_person_id(), topic_id=path.topic_id, note=body.note)
     return topic_detail(path.topic_id)
 
 
 @bp.post("/topics/<int:topic_id>/extend", summary="延期（须说明原因）", responses=ORGANIZER_ERRORS)
 @roles(OFFICES)
 def extend_topic(path: TopicPath, body: ExtendTopicIn):
-    topics.extend_topic(runtime().uow(), actor_id=current_person_id(), topic_id=path.topic_id,
+    topics.extend_topic(current_runtime().uow(), actor_id=current_person_id(), topic_id=path.topic_id,
                         closes_at=body.closes_at, reason=body.reason)
     return topic_detail(path.topic_id)
 
@@ -199,7 +212,7 @@ def extend_topic(path: TopicPath, body: ExtendTopicIn):
 @roles(OFFICES)
 def conclude_topic(path: TopicPath, body: ConcludeTopicIn):
     topic_outcomes.conclude_topic(
-        runtime().uow(), actor_id=current_person_id(), topic_id=path.topic_id, summary=body.summary,
+        current_runtime().uow(), actor_id=current_person_id(), topic_id=path.topic_id, summary=body.summary,
         adopted_opinion_ids=body.adopted_opinion_ids,
         case_requests=[OpinionCase(item.opinion_id, item.unit_id) for item in body.cases], follow_ups=body.follow_ups)
     return topic_detail(path.topic_id)
@@ -209,8 +222,8 @@ def conclude_topic(path: TopicPath, body: ConcludeTopicIn):
         responses={200: TopicFigures, **errors(403, 404)})
 @roles(OFFICES)
 def figures(path: TopicPath):
-    topic_queries.get_topic(runtime().uow(), topic_id=path.topic_id, viewer_id=current_person_id())
-    return answer(TopicFigures, topic_outcomes.topic_figures(runtime().uow(), topic_id=path.topic_id))
+    topic_queries.get_topic(current_runtime().uow(), topic_id=path.topic_id, viewer_id=current_person_id())
+    return answer(TopicFigures, topic_outcomes.topic_figures(current_runtime().uow(), topic_id=path.topic_id))
 
 
 def _binary(description: str, *types: str) -> dict:
@@ -236,7 +249,7 @@ def poster(path: TopicPath, query: FileQuery):
     fmt = query.format or "pdf"
     if fmt == "svg":
         raise ValidationError("海报只提供 PDF 或 PNG", details={"field": "format"})
-    rt = runtime()
+    rt = current_runtime()
     topic_queries.get_topic(rt.uow(), topic_id=path.topic_id, viewer_id=current_person_id())
     data = posters.topic_poster(rt.uow(), topic_id=path.topic_id, fmt=fmt, gateway=_gateway(rt))
     return _file(data, fmt, f"topic-{path.topic_id}-poster")
@@ -249,7 +262,7 @@ def qrcode(path: TopicPath, query: FileQuery):
     fmt = query.format or "png"
     if fmt == "pdf":
         raise ValidationError("二维码只提供 PNG 或 SVG", details={"field": "format"})
-    rt = runtime()
+    rt = current_runtime()
     topic_queries.get_topic(rt.uow(), topic_id=path.topic_id, viewer_id=current_person_id())
     data = posters.topic_qr(rt.uow(), topic_id=path.topic_id, fmt=fmt, gateway=_gateway(rt))
     return _file(data, fmt, f"topic-{path.topic_id}-qrcode")
@@ -258,14 +271,14 @@ def qrcode(path: TopicPath, query: FileQuery):
 @bp.post("/opinions/<int:opinion_id>/hide", summary="隐藏意见（须说明原因；作者仍可见）", responses=OPINION_ERRORS)
 @roles(OFFICES)
 def hide(path: OpinionPath, body: HideOpinionIn):
-    opinions.hide_opinion(runtime().uow(), actor_id=current_person_id(), opinion_id=path.opinion_id, reason=body.reason)
+    opinions.hide_opinion(current_runtime().uow(), actor_id=current_person_id(), opinion_id=path.opinion_id, reason=body.reason)
     return opinion_detail(path.opinion_id)
 
 
 @bp.post("/opinions/<int:opinion_id>/pin", summary="置顶或取消置顶（每个议题置顶一条）", responses=OPINION_ERRORS)
 @roles(OFFICES)
 def pin(path: OpinionPath, body: PinOpinionIn):
-    opinions.pin_opinion(runtime().uow(), actor_id=current_person_id(), opinion_id=path.opinion_id,
+    opinions.pin_opinion(current_runtime().uow(), actor_id=current_person_id(), opinion_id=path.opinion_id,
                          pinned=body.pinned)
     return opinion_detail(path.opinion_id)
 
@@ -273,7 +286,7 @@ def pin(path: OpinionPath, body: PinOpinionIn):
 @bp.post("/opinions/<int:opinion_id>/reply", summary="回复意见", responses=OPINION_ERRORS)
 @roles(OFFICES)
 def reply(path: OpinionPath, body: ReplyOpinionIn):
-    opinions.reply_to_opinion(runtime().uow(), actor_id=current_person_id(), opinion_id=path.opinion_id, text=body.text)
+    opinions.reply_to_opinion(current_runtime().uow(), actor_id=current_person_id(), opinion_id=path.opinion_id, text=body.text)
     return opinion_detail(path.opinion_id)
 
 
@@ -281,7 +294,7 @@ def reply(path: OpinionPath, body: ReplyOpinionIn):
          responses={201: CaseRef, **errors(403, 404, 409)})
 @roles(OFFICES)
 def make_case(path: OpinionPath, body: OpinionCaseBody):
-    case = topic_outcomes.create_case_from_opinion(runtime().uow(), actor_id=current_person_id(),
+    case = topic_outcomes.create_case_from_opinion(current_runtime().uow(), actor_id=current_person_id(),
                                                    opinion_id=path.opinion_id, unit_id=body.unit_id)
     return answer(CaseRef, {"case_id": case.id, "tracking_number": case.tracking_number,
                             "opinion_id": path.opinion_id}, 201)

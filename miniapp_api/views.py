@@ -6,9 +6,10 @@ from typing import Any
 from flask import jsonify
 from pydantic import BaseModel
 
-from server.domain.enums import Role
-from server.models import Community, HandlingUnit, Person, Street
-from server.services.uow import UnitOfWork
+from server.core.uow import UnitOfWork
+from server.people.models import Person
+from server.people.rules import Role
+from server.places.models import Community, HandlingUnit, Street
 
 ROLE_LABELS = {
     Role.resident: "居民群众", Role.council_member: "居民议事会议成员", Role.deputy: "人大代表",

@@ -6,9 +6,9 @@ from typing import Any
 from flask import Flask
 from flask_openapi3 import OpenAPI
 
-from server.adapters.clock import Clock
-from server.config import Settings, load_settings
-from server.runtime import Runtime, build_runtime
+from server.core.clock import Clock
+from server.core.runtime import Runtime, build_runtime
+from server.core.settings import Settings, load_settings
 
 
 def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock | None = None,

@@ -23,7 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from server.runtime import Runtime
+from server.core.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +60,14 @@ def unregister_periodic(name: str) -> None:
 
 def sweep_deadlines_job(runtime: Runtime) -> dict[str, Any]:
     """Reminders, auto-forward, 72-hour escalation and auto-close for every case that is due."""
-    from server.services.deadlines import sweep_deadlines
+    from server.cases.jobs import sweep_deadlines
 
     return sweep_deadlines(runtime.uow())
 
 
 def dispatch_outbox_job(runtime: Runtime) -> Any:
     """Send the pushes that are due through the WeChat gateway."""
-    from server.services.dispatch import dispatch_due
+    from server.pushes.dispatch import dispatch_due
 
     # runtime.wechat: one gateway per process (HTTP session, shared access-token storage), used by
     # dispatch_due's send threads at once (it is thread-safe). Each round claims up to DISPATCH_LIMIT
@@ -93,7 +93,7 @@ def _builtin_jobs() -> list[PeriodicJob]:
 
 def halls_schedule_job(runtime: Runtime) -> dict[str, Any]:
     """Open scheduled topics, warn 24 h before closing, close topics on time."""
-    from server.services.topics import run_hall_schedule
+    from server.halls.service import run_hall_schedule
 
     return run_hall_schedule(runtime.uow())
 
@@ -106,7 +106,7 @@ def street_ranking_job(runtime: Runtime) -> dict[str, Any]:
     """
     from datetime import timedelta
 
-    from server.services.statistics import refresh_street_ranking
+    from server.statistics.service import refresh_street_ranking
 
     return refresh_street_ranking(runtime.uow(), fresh_for=timedelta(seconds=STREET_RANKING_SECONDS / 2))
 

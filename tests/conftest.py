@@ -10,12 +10,12 @@ import os
 import pytest
 from sqlalchemy import text
 
-import server.models  # noqa: F401  (every table on Base.metadata before create_all)
-from server import pg_scratch
-from server.adapters.clock import ManualClock
-from server.config import load_settings
-from server.db import Base, make_engine
-from server.runtime import build_runtime
+import server.tables  # noqa: F401  (every table on Base.metadata before create_all)
+from server.core import pg_scratch
+from server.core.clock import ManualClock
+from server.core.db import Base, make_engine
+from server.core.runtime import build_runtime
+from server.core.settings import load_settings
 
 PG_ADMIN_URL = os.environ.get("MINYI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]

@@ -5,11 +5,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from server.cases import service as cases
+from server.cases.models import Case
+from server.core.runtime import Runtime
 from server.demo import _load_reference
-from server.domain.enums import Role
-from server.models import Case, Category, Community, HandlingUnit, Person, Street
-from server.runtime import Runtime
-from server.services import cases
+from server.people.models import Person
+from server.people.rules import Role
+from server.places.models import Category, Community, HandlingUnit, Street
 
 
 @dataclass

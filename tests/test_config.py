@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from server.config import ConfigError, load_settings
+from server.core.settings import ConfigError, load_settings
 
 
 @pytest.mark.parametrize("variable,value,expected", [

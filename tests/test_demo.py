@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from server.cases import rules as case_rules
+from server.cases.models import Case, CaseEvent
+from server.cases.states import CaseState
 from server.demo import load_demo
-from server.domain import case_rules
-from server.domain.enums import CaseState
-from server.models import Case, CaseEvent, Person, Street
+from server.people.models import Person
+from server.places.models import Street
 
 
 def test_seed_demo_is_idempotent_and_plays_realistic_histories(runtime):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = {
-    "server/domain": ("flask", "sqlalchemy", "server.models", "server.services", "bot", "miniapp_api"),
+    "server/domain": ("flask", "sqlalchemy", "server.tables", "server.services", "bot", "miniapp_api"),
     "server/services": ("flask", "bot", "miniapp_api", "server.web", "werkzeug"),
 }
 

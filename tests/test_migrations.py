@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine, inspect
 
-from server import migrate
-from server.db import Base
+from server.core import migrations as migrate
+from server.core.db import Base
 
 
 def _fresh_url(backend, tmp_path):

@@ -6,7 +6,7 @@ Create Date: 2026-11-28 18:26:38.909024
 """
 from alembic import op
 import sqlalchemy as sa
-import server.db
+import server.core.db
 from sqlalchemy.dialects import postgresql
 
 revision = '78deae53f4bb'

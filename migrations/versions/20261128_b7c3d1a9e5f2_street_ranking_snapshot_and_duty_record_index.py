@@ -6,7 +6,7 @@ Create Date: 2026-11-28 21:15:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
-import server.db
+import server.core.db
 
 
 revision = 'b7c3d1a9e5f2'
@@ -29,8 +29,8 @@ def upgrade() -> None:
     sa.Column('response_rate', sa.Float(), nullable=True),
     sa.Column('median_hours_to_resolve', sa.Float(), nullable=True),
     sa.Column('p90_hours_to_resolve', sa.Float(), nullable=True),
-    sa.Column('since', server.db.UTCDateTime(), nullable=False),
-    sa.Column('computed_at', server.db.UTCDateTime(), nullable=False),
+    sa.Column('since', server.core.db.UTCDateTime(), nullable=False),
+    sa.Column('computed_at', server.core.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['street_id'], ['streets.id'], name=op.f('fk_street_rankings_street_id_streets')),
     sa.PrimaryKeyConstraint('street_id', name=op.f('pk_street_rankings'))
     )

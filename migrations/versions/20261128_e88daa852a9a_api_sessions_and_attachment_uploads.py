@@ -6,7 +6,7 @@ Create Date: 2026-11-28 18:29:44.292205
 """
 from alembic import op
 import sqlalchemy as sa
-import server.db
+import server.core.db
 
 
 revision = 'e88daa852a9a'
@@ -24,10 +24,10 @@ def upgrade() -> None:
     sa.Column('refresh_token_hash', sa.String(length=64), nullable=False),
     sa.Column('wechat_openid', sa.String(length=64), nullable=True),
     sa.Column('wechat_session_key', sa.String(length=128), nullable=True),
-    sa.Column('created_at', server.db.UTCDateTime(), nullable=False),
-    sa.Column('refreshed_at', server.db.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', server.db.UTCDateTime(), nullable=False),
-    sa.Column('revoked_at', server.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', server.core.db.UTCDateTime(), nullable=False),
+    sa.Column('refreshed_at', server.core.db.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', server.core.db.UTCDateTime(), nullable=False),
+    sa.Column('revoked_at', server.core.db.UTCDateTime(), nullable=True),
     sa.Column('revoked_reason', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_api_sessions_person_id_people')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_sessions')),
@@ -40,7 +40,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('attachment_id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', server.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', server.core.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['attachment_id'], ['attachments.id'], name=op.f('fk_attachment_uploads_attachment_id_attachments')),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_attachment_uploads_person_id_people')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attachment_uploads')),

@@ -6,7 +6,7 @@ Create Date: 2026-11-28 18:14:54.759900
 """
 from alembic import op
 import sqlalchemy as sa
-import server.db
+import server.core.db
 from sqlalchemy.dialects import postgresql
 
 revision = 'edd82929b9d6'
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('size_bytes', sa.Integer(), nullable=False),
     sa.Column('width', sa.Integer(), nullable=True),
     sa.Column('height', sa.Integer(), nullable=True),
-    sa.Column('created_at', server.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', server.core.db.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attachments')),
     sa.UniqueConstraint('sha256', name=op.f('uq_attachments_sha256'))
     )
@@ -85,7 +85,7 @@ def upgrade() -> None:
     sa.Column('community_id', sa.Integer(), nullable=True),
     sa.Column('handling_unit_id', sa.Integer(), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', server.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', server.core.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_people_community_id_communities')),
     sa.ForeignKeyConstraint(['handling_unit_id'], ['handling_units.id'], name=op.f('fk_people_handling_unit_id_handling_units')),
     sa.ForeignKeyConstraint(['street_id'], ['streets.id'], name=op.f('fk_people_street_id_streets')),
@@ -112,8 +112,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=16), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
-    sa.Column('expires_at', server.db.UTCDateTime(), nullable=False),
-    sa.Column('used_at', server.db.UTCDateTime(), nullable=True),
+    sa.Column('expires_at', server.core.db.UTCDateTime(), nullable=False),
+    sa.Column('used_at', server.core.db.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_bind_codes_person_id_people')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bind_codes')),
     sa.UniqueConstraint('code', name=op.f('uq_bind_codes_code'))
@@ -136,14 +136,14 @@ def upgrade() -> None:
     sa.Column('location_label', sa.String(length=256), nullable=True),
     sa.Column('latitude', sa.Float(), nullable=True),
     sa.Column('longitude', sa.Float(), nullable=True),
-    sa.Column('submitted_at', server.db.UTCDateTime(), nullable=False),
-    sa.Column('deadline_at', server.db.UTCDateTime(), nullable=False),
-    sa.Column('forwarded_at', server.db.UTCDateTime(), nullable=True),
-    sa.Column('accepted_at', server.db.UTCDateTime(), nullable=True),
-    sa.Column('routed_at', server.db.UTCDateTime(), nullable=True),
-    sa.Column('resolved_at', server.db.UTCDateTime(), nullable=True),
-    sa.Column('closed_at', server.db.UTCDateTime(), nullable=True),
-    sa.Column('escalated_at', server.db.UTCDateTime(), nullable=True),
+    sa.Column('submitted_at', server.core.db.UTCDateTime(), nullable=False),
+    sa.Column('deadline_at', server.core.db.UTCDateTime(), nullable=False),
+    sa.Column('forwarded_at', server.core.db.UTCDateTime(), nullable=True),
+    sa.Column('accepted_at', server.core.db.UTCDateTime(), nullable=True),
+    sa.Column('routed_at', server.core.db.UTCDateTime(), nullable=True),
+    sa.Column('resolved_at', server.core.db.UTCDateTime(), nullable=True),
+    sa.Column('closed_at', server.core.db.UTCDateTime(), nullable=True),
+    sa.Column('escalated_at', server.core.db.UTCDateTime(), nullable=True),
     sa.Column('overdue', sa.Boolean(), nullable=False),
     sa.Column('feedback', sa.Text(), nullable=True),
     sa.Column('satisfaction', sa.Enum('satisfied', 'basically_satisfied', 'dissatisfied', name='satisfaction', native_enum=False, length=32), nullable=True),
@@ -174,9 +174,9 @@ def upgrade() -> None:
     sa.Column('unionid', sa.String(length=64), nullable=True),
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('subscribed', sa.Boolean(), nullable=False),
-    sa.Column('last_message_at', server.db.UTCDateTime(), nullable=True),
-    sa.Column('unsubscribed_at', server.db.UTCDateTime(), nullable=True),
-    sa.Column('created_at', server.db.UTCDateTime(), nullable=False),
+    sa.Column('last_message_at', server.core.db.UTCDateTime(), nullable=True),
+    sa.Column('unsubscribed_at', server.core.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', server.core.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_wechat_identities_person_id_people')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wechat_identities'))
     )
@@ -196,7 +196,7 @@ def upgrade() -> None:
     sa.Column('actor_role', sa.Enum('resident', 'council_member', 'deputy', 'street_office', 'handling_unit', 'district_committee', 'system', name='role', native_enum=False, length=32), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('created_at', server.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', server.core.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['people.id'], name=op.f('fk_case_events_actor_id_people')),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_events_case_id_cases')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_events')),
@@ -206,7 +206,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('threshold_hours', sa.Integer(), nullable=False),
-    sa.Column('created_at', server.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', server.core.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_reminders_case_id_cases')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_reminders')),
     sa.UniqueConstraint('case_id', 'threshold_hours', name=op.f('uq_case_reminders_case_id_threshold_hours'))
@@ -218,7 +218,7 @@ def upgrade() -> None:
     sa.Column('msg_type', sa.String(length=32), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('reply', sa.Text(), nullable=True),
-    sa.Column('received_at', server.db.UTCDateTime(), nullable=False),
+    sa.Column('received_at', server.core.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_inbound_messages_case_id_cases')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inbound_messages')),
     sa.UniqueConstraint('dedupe_key', name=op.f('uq_inbound_messages_dedupe_key'))
@@ -235,12 +235,12 @@ def upgrade() -> None:
     sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('available_at', server.db.UTCDateTime(), nullable=False),
-    sa.Column('lease_expires_at', server.db.UTCDateTime(), nullable=True),
+    sa.Column('available_at', server.core.db.UTCDateTime(), nullable=False),
+    sa.Column('lease_expires_at', server.core.db.UTCDateTime(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('channel', sa.String(length=32), nullable=True),
-    sa.Column('created_at', server.db.UTCDateTime(), nullable=False),
-    sa.Column('sent_at', server.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', server.core.db.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', server.core.db.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_outbox_messages_case_id_cases')),
     sa.ForeignKeyConstraint(['recipient_id'], ['people.id'], name=op.f('fk_outbox_messages_recipient_id_people')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages')),
@@ -257,7 +257,7 @@ def upgrade() -> None:
     sa.Column('attachment_id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('created_at', server.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', server.core.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['attachment_id'], ['attachments.id'], name=op.f('fk_case_attachments_attachment_id_attachments')),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_attachments_case_id_cases')),
     sa.ForeignKeyConstraint(['event_id'], ['case_events.id'], name=op.f('fk_case_attachments_event_id_case_events')),

@@ -6,7 +6,7 @@ Create Date: 2026-11-28 18:25:51.376172
 """
 from alembic import op
 import sqlalchemy as sa
-import server.db
+import server.core.db
 
 
 revision = 'f4e5916f7365'
@@ -21,7 +21,7 @@ PENDING_STATES = ('submitted', 'accepted', 'routed', 'reopened', 'escalated', 'r
 def upgrade() -> None:
     # Plain ADD COLUMN on both databases: no table rebuild, so existing rows and foreign keys stay.
     op.add_column('case_reminders', sa.Column('pushes', sa.Integer(), server_default='0', nullable=False))
-    op.add_column('cases', sa.Column('next_check_at', server.db.UTCDateTime(), nullable=True))
+    op.add_column('cases', sa.Column('next_check_at', server.core.db.UTCDateTime(), nullable=True))
     op.create_index('ix_cases_next_check_at', 'cases', ['next_check_at', 'id'], unique=False,
                     postgresql_where=sa.text('next_check_at IS NOT NULL'),
                     sqlite_where=sa.text('next_check_at IS NOT NULL'))

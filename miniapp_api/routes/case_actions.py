@@ -4,13 +4,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from server.domain.enums import Role
-from server.services import case_queries, cases, uploads
-
-from ..auth import OFFICES, RESIDENTS, current_person_id, roles, runtime
-from ..blueprint import MinyiBlueprint
-from ..errors import errors
-from ..schemas.cases import (
+from miniapp_api.auth import OFFICES, RESIDENTS, current_person_id, roles
+from miniapp_api.blueprint import MinyiBlueprint
+from miniapp_api.errors import errors
+from miniapp_api.routes.cases import detail, location
+from miniapp_api.schemas.cases import (
     AddInfoIn,
     CaseDetail,
     CasePath,
@@ -24,14 +22,18 @@ from ..schemas.cases import (
     ResolveIn,
     RouteIn,
 )
-from .cases import detail, location
+from server.cases import queries as case_queries
+from server.cases import service as cases
+from server.files import uploads
+from server.people.rules import Role
+from server.web.runtime import current_runtime
 
 bp = MinyiBlueprint("api_case_actions", __name__, tag="case actions")
 ACTION_ERRORS = {200: CaseDetail, **errors(403, 404, 409)}
 
 
 def act(case_id: int, service: Callable[..., Any], **kwargs: Any):
-    rt = runtime()
+    rt = current_runtime()
     person_id = current_person_id()
     case_queries.check_case_visible(rt.uow(), actor_id=person_id, case_id=case_id)
     service(rt.uow(), actor_id=person_id, case_id=case_id, **kwargs)
@@ -39,7 +41,7 @@ def act(case_id: int, service: Callable[..., Any], **kwargs: Any):
 
 
 def own_photos(ids: list[int]) -> list[int]:
-    return uploads.require_own_uploads(runtime().uow(), person_id=current_person_id(), attachment_ids=ids)
+    return uploads.require_own_uploads(current_runtime().uow(), person_id=current_person_id(), attachment_ids=ids)
 
 
 @bp.post("/cases/<int:case_id>/accept", summary="代表接收", responses=ACTION_ERRORS)
@@ -75,7 +77,7 @@ def reject(path: CasePath, body: RejectIn):
 @bp.post("/cases/<int:case_id>/merge", summary="合并重复反映", responses=ACTION_ERRORS)
 @roles(OFFICES)
 def merge(path: CasePath, body: MergeIn):
-    case_queries.check_case_visible(runtime().uow(), actor_id=current_person_id(), case_id=body.into_case_id)
+    case_queries.check_case_visible(current_runtime().uow(), actor_id=current_person_id(), case_id=body.into_case_id)
     return act(path.case_id, cases.merge_case, into_case_id=body.into_case_id, note=body.note)
 
 

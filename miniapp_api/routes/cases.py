@@ -4,15 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from server.services import case_queries, cases, uploads
-from server.services.case_queries import CaseFilter, CaseListPage
-from server.services.cases import Location
-
-from ..auth import OFFICES, RESIDENTS, STAFF, current_person_id, roles, runtime
-from ..blueprint import MinyiBlueprint
-from ..errors import errors
-from ..pagination import InvalidCursorError, decode_cursor, encode_cursor
-from ..schemas.cases import (
+from miniapp_api.auth import OFFICES, RESIDENTS, STAFF, current_person_id, roles
+from miniapp_api.blueprint import MinyiBlueprint
+from miniapp_api.errors import errors
+from miniapp_api.pagination import InvalidCursorError, decode_cursor, encode_cursor
+from miniapp_api.routes.uploads import attachment_url
+from miniapp_api.schemas.cases import (
     CaseDetail,
     CaseListQuery,
     CasePage,
@@ -22,8 +19,13 @@ from ..schemas.cases import (
     RoutingOptions,
     SubmitCaseIn,
 )
-from ..views import answer
-from .uploads import attachment_url
+from miniapp_api.views import answer
+from server.cases import queries as case_queries
+from server.cases import service as cases
+from server.cases.queries import CaseFilter, CaseListPage
+from server.cases.service import Location
+from server.files import uploads
+from server.web.runtime import current_runtime
 
 bp = MinyiBlueprint("api_cases", __name__, tag="cases")
 
@@ -61,7 +63,7 @@ def with_urls(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def detail(case_id: int, status: int = 200):
-    rt = runtime()
+    rt = current_runtime()
     data = case_queries.get_case_detail(rt.uow(), actor_id=current_person_id(), case_id=case_id)
     return answer(CaseDetail, with_urls(data), status)
 
@@ -70,7 +72,7 @@ def detail(case_id: int, status: int = 200):
         responses={200: CasePage})
 def list_cases(query: CaseListQuery):
     filters = CaseFilter(state=query.state, overdue=query.overdue, category_id=query.category_id)
-    return page(case_queries.list_cases(runtime().uow(), actor_id=current_person_id(), filters=filters,
+    return page(case_queries.list_cases(current_runtime().uow(), actor_id=current_person_id(), filters=filters,
                                         order=query.order, after=case_cursor(query.cursor), limit=query.limit))
 
 
@@ -78,7 +80,7 @@ def list_cases(query: CaseListQuery):
         responses={200: CasePage})
 @roles(RESIDENTS, STAFF)
 def inbox(query: InboxQuery):
-    return page(case_queries.list_cases(runtime().uow(), actor_id=current_person_id(),
+    return page(case_queries.list_cases(current_runtime().uow(), actor_id=current_person_id(),
                                         filters=CaseFilter(awaiting_me=True), order="deadline",
                                         after=case_cursor(query.cursor), limit=query.limit))
 
@@ -86,7 +88,7 @@ def inbox(query: InboxQuery):
 @bp.post("/cases", summary="提交反映（文字、分类、位置、最多 9 张图片）", responses={201: CaseDetail})
 @roles(RESIDENTS)
 def submit(body: SubmitCaseIn):
-    rt = runtime()
+    rt = current_runtime()
     person_id = current_person_id()
     photo_ids = uploads.require_own_uploads(rt.uow(), person_id=person_id, attachment_ids=body.attachment_ids)
     case = cases.submit_case(rt.uow(), reporter_id=person_id, description=body.description,
@@ -105,7 +107,7 @@ def get_case(path: CasePath):
         responses={200: RoutingOptions, **errors(404)})
 @roles(OFFICES)
 def routing_options(path: CasePath):
-    items = case_queries.routing_options(runtime().uow(), actor_id=current_person_id(), case_id=path.case_id)
+    items = case_queries.routing_options(current_runtime().uow(), actor_id=current_person_id(), case_id=path.case_id)
     return answer(RoutingOptions, {"items": items})
 
 

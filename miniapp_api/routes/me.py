@@ -1,27 +1,28 @@
 """GET /me: who I am, my role and scope; GET /me/duty-record for deputies."""
 from __future__ import annotations
 
-from server.domain.enums import Role
-from server.services import case_queries, profiles
-
-from ..auth import current_principal, roles, runtime
-from ..blueprint import MinyiBlueprint
-from ..errors import errors
-from ..schemas.auth import MeOut, ProfileIn
-from ..schemas.cases import DutyRecord
-from ..views import answer, person_view
+from miniapp_api.auth import current_principal, roles
+from miniapp_api.blueprint import MinyiBlueprint
+from miniapp_api.errors import errors
+from miniapp_api.schemas.auth import MeOut, ProfileIn
+from miniapp_api.schemas.cases import DutyRecord
+from miniapp_api.views import answer, person_view
+from server.cases import queries as case_queries
+from server.people import profiles
+from server.people.rules import Role
+from server.web.runtime import current_runtime
 
 bp = MinyiBlueprint("api_me", __name__, tag="me")
 
 
 @bp.get("/me", summary="当前用户", responses={200: MeOut})
 def me():
-    return answer(MeOut, person_view(runtime().uow(), current_principal().person))
+    return answer(MeOut, person_view(current_runtime().uow(), current_principal().person))
 
 
 @bp.patch("/me", summary="修改我的资料（姓名、电话；居民可改街道和社区）", responses={200: MeOut, **errors(403)})
 def update_me(body: ProfileIn):
-    rt = runtime()
+    rt = current_runtime()
     given = body.model_dump(exclude_unset=True)
     person = profiles.update_profile(rt.uow(), person_id=current_principal().person.id, **given)
     return answer(MeOut, person_view(rt.uow(), person))
@@ -30,4 +31,4 @@ def update_me(body: ProfileIn):
 @bp.get("/me/duty-record", summary="代表履职记录（接收、转交、办结、满意度）", responses={200: DutyRecord})
 @roles(Role.deputy)
 def duty_record():
-    return answer(DutyRecord, case_queries.duty_record(runtime().uow(), actor_id=current_principal().person.id))
+    return answer(DutyRecord, case_queries.duty_record(current_runtime().uow(), actor_id=current_principal().person.id))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify
 
-from ..blueprint import MinyiBlueprint
+from miniapp_api.blueprint import MinyiBlueprint
 
 bp = MinyiBlueprint("api_openapi", __name__, tag="meta", public=True, doc_ui=False)
 

@@ -5,14 +5,15 @@ from flask import Response, request
 from flask_openapi3 import FileStorage
 from werkzeug.datastructures import FileStorage as WerkzeugFile
 
-from server.domain.errors import ValidationError
-from server.services import case_queries, uploads
-from server.services.attachments import MAX_IMAGE_BYTES
-
-from ..auth import current_person_id, runtime
-from ..blueprint import MinyiBlueprint
-from ..errors import errors
-from ..schemas.common import DbId, In, Out
+from miniapp_api.auth import current_person_id
+from miniapp_api.blueprint import MinyiBlueprint
+from miniapp_api.errors import errors
+from miniapp_api.schemas.common import DbId, In, Out
+from server.cases import queries as case_queries
+from server.core.errors import ValidationError
+from server.files import uploads
+from server.files.service import MAX_IMAGE_BYTES
+from server.web.runtime import current_runtime
 
 bp = MinyiBlueprint("api_uploads", __name__, tag="uploads")
 # Multipart framing adds a little to the image itself.
@@ -53,7 +54,7 @@ def upload(form: UploadForm):
     if not isinstance(form.file, WerkzeugFile):
         raise ValidationError("请选择要上传的图片", details={"field": "file"})
     data = form.file.stream.read(MAX_IMAGE_BYTES + 1)
-    attachment = uploads.upload_image(runtime().uow(), person_id=current_person_id(), data=data)
+    attachment = uploads.upload_image(current_runtime().uow(), person_id=current_person_id(), data=data)
     body = UploadOut(id=attachment.id, content_type=attachment.content_type, size_bytes=attachment.size_bytes,
                      width=attachment.width, height=attachment.height, url=attachment_url(attachment.id))
     return body.model_dump(mode="json"), 201
@@ -65,7 +66,7 @@ def upload(form: UploadForm):
             "image/png": {"schema": {"type": "string", "format": "binary"}},
             "image/webp": {"schema": {"type": "string", "format": "binary"}}}}, **errors(404)})
 def attachment(path: AttachmentPath):
-    rt = runtime()
+    rt = current_runtime()
     found = case_queries.visible_attachment(rt.uow(), actor_id=current_person_id(),
                                             attachment_id=path.attachment_id)
     response = Response(rt.storage.get(found.sha256), mimetype=found.content_type)

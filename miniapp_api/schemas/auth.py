@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .common import DbId, In, Out, Ref, Timestamp
+from miniapp_api.schemas.common import DbId, In, Out, Ref, Timestamp
 
 
 class WechatLoginIn(In):

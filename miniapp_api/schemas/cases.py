@@ -5,9 +5,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from server.domain.enums import CaseState, Satisfaction
-
-from .common import DbId, In, Out, PageQuery, Ref, Timestamp
+from miniapp_api.schemas.common import DbId, In, Out, PageQuery, Ref, Timestamp
+from server.cases.states import CaseState, Satisfaction
 
 PhotoIds = Field(default_factory=list, max_length=9, description="ids from POST /api/v1/uploads (yours)")
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
-from server.domain.tracking import LOCAL_ZONE
+from server.core.clock import LOCAL_ZONE
 
 # Stored in UTC, shown in Asia/Shanghai: "2026-11-28T09:00:00+08:00".
 Timestamp = Annotated[

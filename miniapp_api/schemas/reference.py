@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from .common import DbId, In, Out, Ref
+from miniapp_api.schemas.common import DbId, In, Out, Ref
 
 
 class StreetOut(Out):

@@ -5,9 +5,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from server.domain.topics import TopicState
-
-from .common import DbId, In, Out, PageQuery, Timestamp
+from miniapp_api.schemas.common import DbId, In, Out, PageQuery, Timestamp
+from server.halls.rules import TopicState
 
 PhotoIds = Field(default_factory=list, max_length=9, description="ids from POST /api/v1/uploads (yours)")
 

@@ -8,18 +8,21 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 from werkzeug.security import generate_password_hash
 
-from server.adapters.clock import ManualClock
-from server.domain.enums import CaseState, Role, Satisfaction
-from server.domain.errors import DomainError
-from server.models import Case, Category, Community, HandlingUnit, OutboxMessage, Person, RoutingRule, Street
-from server.runtime import Runtime
-from server.services import cases
-from server.services.statistics import refresh_street_ranking
-from server.services.uow import UnitOfWork
-
-from . import people as demo_people
-from .reference import CATEGORIES, DISTRICT_UNITS, STREET_UNITS, STREETS
-from .topics import load_demo_topics
+from server.cases import service as cases
+from server.cases.models import Case
+from server.cases.states import CaseState, Satisfaction
+from server.core.clock import ManualClock
+from server.core.errors import DomainError
+from server.core.runtime import Runtime
+from server.core.uow import UnitOfWork
+from server.demo import people as demo_people
+from server.demo.reference import CATEGORIES, DISTRICT_UNITS, STREET_UNITS, STREETS
+from server.demo.topics import load_demo_topics
+from server.people.models import Person
+from server.people.rules import Role
+from server.places.models import Category, Community, HandlingUnit, RoutingRule, Street
+from server.pushes.models import OutboxMessage
+from server.statistics.service import refresh_street_ranking
 
 DEMO_CASES = 300
 HISTORY_DAYS = 60

@@ -1,7 +1,7 @@
 """Shangcheng District reference data: streets, communities, units on the four platforms, categories."""
 from __future__ import annotations
 
-from server.domain.enums import Platform
+from server.places.rules import Platform
 
 # (code, name, communities)
 STREETS = [

@@ -7,14 +7,20 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
-from server.adapters.clock import ManualClock
-from server.domain.enums import Role, Satisfaction
-from server.models import HandlingUnit, OutboxMessage, Person, Street, Topic
-from server.runtime import Runtime
-from server.services import cases, opinions, topic_outcomes, topics
-from server.services.uow import UnitOfWork
-
-from .people import COUNCIL_MEMBERS, OFFICE_STAFF
+from server.cases import service as cases
+from server.cases.states import Satisfaction
+from server.core.clock import ManualClock
+from server.core.runtime import Runtime
+from server.core.uow import UnitOfWork
+from server.demo.people import COUNCIL_MEMBERS, OFFICE_STAFF
+from server.halls import opinions
+from server.halls import outcomes as topic_outcomes
+from server.halls import service as topics
+from server.halls.models import Topic
+from server.people.models import Person
+from server.people.rules import Role
+from server.places.models import HandlingUnit, Street
+from server.pushes.models import OutboxMessage
 
 FENGQI_TITLE = "凤起东路行人过街安全"
 FENGQI_BACKGROUND = ("凤起东路（景芳路口至秋涛路口）车流量大、车速快，行人横穿马路现象多，近期发生多起剐蹭。"

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .endpoints import openid_for_code
-from .state import EXTENSION_KEY, SandboxState, sample_jpeg, sandbox_state, scene_from_ticket
+from server.sandbox.endpoints import openid_for_code
+from server.sandbox.state import EXTENSION_KEY, SandboxState, sample_jpeg, sandbox_state, scene_from_ticket
 
 
 def register_sandbox_api(app: Flask) -> SandboxState:
     """Mount WeChat's API side at /sandbox/api and give the app its sandbox state (idempotent)."""
-    from .api import bp
+    from server.sandbox.api import bp
 
     if EXTENSION_KEY not in app.extensions:
         settings = app.extensions["minyi"].settings

@@ -21,10 +21,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from server.sandbox.endpoints import ENDPOINTS, Request, check_token, err
+from server.sandbox.state import Fault, SandboxState, sandbox_state
 from server.web.errors import error_response
-
-from .endpoints import ENDPOINTS, Request, check_token, err
-from .state import Fault, SandboxState, sandbox_state
+from server.web.runtime import current_runtime
 
 bp = Blueprint("sandbox_api", __name__)
 FAULT_MODES = ("http500", "timeout", "errcode")
@@ -35,7 +35,7 @@ def _state() -> SandboxState:
 
 
 def _now() -> datetime:
-    return current_app.extensions["minyi"].clock.now()
+    return current_runtime().clock.now()
 
 
 @bp.get("/calls")
@@ -140,7 +140,7 @@ def wechat_api(api_path: str):
         needs_token, handler = ENDPOINTS[api_path]
         req = Request(state=state, now=now, query=request.args.to_dict(), body=body,
                       files={name: f.read() for name, f in request.files.items()},
-                      public_url=current_app.extensions["minyi"].settings.public_url)
+                      public_url=current_runtime().settings.public_url)
         answer = (check_token(req) if needs_token else None) or handler(req)
         response = answer if isinstance(answer, Response) else jsonify(answer)
     state.complete(call, status=response.status_code, response=_describe(response),

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from server.config import Settings
-from server.runtime import build_runtime
+from server.core.runtime import build_runtime
+from server.core.settings import Settings
 
 
 def create_sandbox_app(settings: Settings, *, bot_url: str) -> Flask:

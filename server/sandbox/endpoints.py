@@ -17,7 +17,14 @@ from typing import Any
 import qrcode
 from flask import Response
 
-from .state import TOKEN_GRACE, TOKEN_LIFETIME, SandboxState, Token, encode_ticket, scene_from_ticket
+from server.sandbox.state import (
+    TOKEN_GRACE,
+    TOKEN_LIFETIME,
+    SandboxState,
+    Token,
+    encode_ticket,
+    scene_from_ticket,
+)
 
 QR_ACTIONS = {"QR_SCENE", "QR_STR_SCENE", "QR_LIMIT_SCENE", "QR_LIMIT_STR_SCENE"}
 MAX_QR_SECONDS = 2592000

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.domain.errors import ValidationError
-
-from .wechat_user import OFFICIAL_ACCOUNT, message_xml, new_msg_id
+from server.core.errors import ValidationError
+from server.sandbox.wechat_user import OFFICIAL_ACCOUNT, message_xml, new_msg_id
 
 KINDS = ("text", "image", "voice", "location", "link", "event")
 EVENTS = {"subscribe", "unsubscribe", "SCAN", "CLICK", "VIEW", "LOCATION"}

@@ -18,22 +18,18 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import select
 
-from server.domain.enums import Role
-from server.domain.errors import ValidationError
-from server.models import Person, Street
-from server.runtime import Runtime
-from server.services import people
-
-from .messages import build_message
-from .wechat_user import WechatUserSide, message_xml
+from server.core.errors import ValidationError
+from server.people import service as people
+from server.people.models import Person
+from server.people.rules import Role
+from server.places.models import Street
+from server.sandbox.messages import build_message
+from server.sandbox.wechat_user import WechatUserSide, message_xml
+from server.web.runtime import current_runtime
 
 bp = Blueprint("sandbox_user", __name__, url_prefix="/sandbox/user")
 MAX_COPIES = 5
 ACTIVE_EVENTS = {"subscribe", "SCAN", "CLICK", "VIEW"}
-
-
-def _runtime() -> Runtime:
-    return current_app.extensions["minyi"]
 
 
 def _platform():
@@ -42,7 +38,7 @@ def _platform():
 
 
 def user_side() -> WechatUserSide:
-    settings, clock = _runtime().settings, _runtime().clock
+    settings, clock = current_runtime().settings, current_runtime().clock
     bot_url = current_app.config.get("SANDBOX_BOT_URL") or request.host_url.rstrip("/") + "/wechat"
     return WechatUserSide(bot_url=bot_url, token=settings.wechat_token,
                           app_id=settings.wechat_app_id or settings.sandbox_app_id,
@@ -84,7 +80,7 @@ def _note_user(data: dict[str, Any]) -> None:
     if event == "subscribe":
         state.follow(openid)
     if data.get("type") != "event" or event in ACTIVE_EVENTS:
-        state.note_message(openid, _runtime().clock.now())
+        state.note_message(openid, current_runtime().clock.now())
 
 
 @bp.post("/send")
@@ -141,7 +137,7 @@ def pushes():
 @bp.get("/people")
 def list_people():
     role = request.args.get("role", Role.deputy.value)
-    with _runtime().uow().transaction() as session:
+    with current_runtime().uow().transaction() as session:
         rows = session.execute(select(Person.id, Person.name, Street.name).outerjoin(Street, Person.street_id == Street.id)
                                .where(Person.role == role, Person.is_active.is_(True)).order_by(Person.id))
         return jsonify(people=[{"id": pid, "name": name, "street": street} for pid, name, street in rows])
@@ -149,7 +145,7 @@ def list_people():
 
 @bp.get("/streets")
 def list_streets():
-    return jsonify(streets=[{"id": s.id, "code": s.code, "name": s.name} for s in people.list_streets(_runtime().uow())])
+    return jsonify(streets=[{"id": s.id, "code": s.code, "name": s.name} for s in people.list_streets(current_runtime().uow())])
 
 
 @bp.post("/bind-code")
@@ -159,5 +155,5 @@ def bind_code():
         person_id = int(data.get("person_id"))
     except (TypeError, ValueError) as exc:
         raise ValidationError("缺少 person_id", details={"field": "person_id"}) from exc
-    code = people.create_bind_code(_runtime().uow(), person_id=person_id)
+    code = people.create_bind_code(current_runtime().uow(), person_id=person_id)
     return jsonify(code=code.code, scene=f"bind:{code.code}", expires_at=code.expires_at.isoformat()), 201

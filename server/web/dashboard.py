@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, jsonify, render_template
 
-from server.services.statistics import street_ranking
+from server.statistics.service import street_ranking
+from server.web.runtime import current_runtime
 
 bp = Blueprint("dashboard", __name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _figures():
-    runtime = current_app.extensions["minyi"]
+    runtime = current_runtime()
     ranking = street_ranking(runtime.uow())
     totals = {key: sum(row[key] for row in ranking.streets) for key in ("cases", "open", "overdue", "resolved")}
     return ranking, totals

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from server.domain.errors import DomainError
+from server.core.errors import DomainError
 
 HTTP_MESSAGES = {
     400: "请求格式不正确", 401: "请先登录", 403: "没有权限", 404: "找不到请求的内容",

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 
-from server.domain.errors import NotFoundError
-from server.domain.tracking import LOCAL_ZONE
-from server.services import topic_queries
+from server.core.clock import LOCAL_ZONE
+from server.core.errors import NotFoundError
+from server.halls import queries as topic_queries
+from server.web.runtime import current_runtime
 
 bp = Blueprint("halls_web", __name__)
 
@@ -20,7 +21,7 @@ def local_time(value: str | None) -> str:
 
 @bp.get("/halls/<int:topic_id>")
 def topic_page(topic_id: int):
-    uow = current_app.extensions["minyi"].uow()
+    uow = current_runtime().uow()
     try:
         topic = topic_queries.get_topic(uow, topic_id=topic_id)
         opinions = topic_queries.list_opinions(uow, topic_id=topic_id, sort="supports", limit=100)

@@ -1,16 +1,18 @@
 """GET /healthz: is the web process up and can it reach its database?"""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+
+from server.web.runtime import current_runtime
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
 def healthz():
-    runtime = current_app.extensions["minyi"]
+    runtime = current_runtime()
     try:
         with runtime.engine.connect() as connection:
             connection.execute(text("SELECT 1"))

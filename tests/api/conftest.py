@@ -9,8 +9,8 @@ import pytest
 import requests
 from PIL import Image
 
-from server.models import Person
-from server.services import api_sessions
+from server.people import sessions as api_sessions
+from server.people.models import Person
 
 PREFIX = "/api/v1"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from server.services import cases
+from server.cases import service as cases
 
 from .conftest import jpeg_bytes, upload
 

@@ -5,8 +5,8 @@ import pytest
 import requests
 from sqlalchemy import func, select, update
 
-from server.models import ApiSession, Person, WechatIdentity
-from server.services import api_sessions
+from server.people import sessions as api_sessions
+from server.people.models import ApiSession, Person, WechatIdentity
 
 
 def api(live_server, path: str) -> str:

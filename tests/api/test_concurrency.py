@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from sqlalchemy import func, select
 
-from server.models import Person, WechatIdentity
+from server.people.models import Person, WechatIdentity
 
 PARALLEL = 6
 

@@ -13,7 +13,9 @@ from schemathesis.checks import (
 )
 from schemathesis.generation.modes import GenerationMode
 
-from server.services import api_sessions, cases, uploads
+from server.cases import service as cases
+from server.files import uploads
+from server.people import sessions as api_sessions
 from tests.factories import World
 
 from .conftest import jpeg_bytes

@@ -2,7 +2,7 @@
 rule's suggestion first, reject with a reason, merge duplicates, escalate, re-route any unit."""
 from __future__ import annotations
 
-from server.services import cases
+from server.cases import service as cases
 
 
 def test_triage_queue_recategorize_and_route_with_the_suggestion_first(live, clock):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from server.models import Case
-from server.services import cases
+from server.cases import service as cases
+from server.cases.models import Case
 
 from .conftest import jpeg_bytes, upload
 

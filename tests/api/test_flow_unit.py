@@ -1,7 +1,7 @@
 """A handling unit over HTTP: my routed cases by deadline, without the reporter; resolve with photos."""
 from __future__ import annotations
 
-from server.services import cases
+from server.cases import service as cases
 
 from .conftest import jpeg_bytes, upload
 

@@ -6,7 +6,7 @@ import os
 
 from PIL import Image
 
-from server.services import cases
+from server.cases import service as cases
 
 from .conftest import jpeg_bytes, upload
 

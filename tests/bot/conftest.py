@@ -11,9 +11,11 @@ import requests
 from sqlalchemy import func, select
 
 from server import create_app
-from server.config import load_settings
-from server.models import Case, InboundMessage, OutboxMessage
-from server.runtime import build_runtime
+from server.cases.models import Case
+from server.chat.models import InboundMessage
+from server.core.runtime import build_runtime
+from server.core.settings import load_settings
+from server.pushes.models import OutboxMessage
 
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 PREVIOUS_AES_KEY = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut"

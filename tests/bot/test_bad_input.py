@@ -6,7 +6,8 @@ import time
 import pytest
 import requests
 
-from server.models import Case, InboundMessage
+from server.cases.models import Case
+from server.chat.models import InboundMessage
 
 from .conftest import Phone
 

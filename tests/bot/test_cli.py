@@ -9,12 +9,12 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from server.adapters.wechat import WeChatError
+from server.cases.states import CaseState
+from server.chat import MENU
 from server.cli import main
-from server.config import load_settings
-from server.domain.enums import CaseState
+from server.core.settings import load_settings
 from server.sandbox.app import create_sandbox_app
-from server.services.chat import MENU
+from server.wechat import WeChatError
 
 from .conftest import Phone
 

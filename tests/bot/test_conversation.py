@@ -1,8 +1,8 @@
 """What residents type: 查询 / 进度, 满意 / 基本满意 / 不满意, 议题, 退出, 帮助 and the custom menu."""
 from __future__ import annotations
 
-from server.domain.enums import CaseState
-from server.services import cases
+from server.cases import service as cases
+from server.cases.states import CaseState
 
 from .conftest import Phone
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import re
 
-from server.domain.enums import CaseState
-from server.models import Attachment, Case, CaseAttachment, CaseEvent, InboundMessage
-from server.services.dispatch import dispatch_due
+from server.cases.models import Case, CaseAttachment, CaseEvent
+from server.cases.states import CaseState
+from server.chat.models import InboundMessage
+from server.files.models import Attachment
+from server.pushes.dispatch import dispatch_due
 
 from .conftest import Phone
 

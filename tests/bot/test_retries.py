@@ -6,7 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from server.models import Case, InboundMessage, Person, WechatIdentity
+from server.cases.models import Case
+from server.chat.models import InboundMessage
+from server.people.models import Person, WechatIdentity
 
 from .conftest import Phone
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import requests
 
-from server.models import Case, InboundMessage
+from server.cases.models import Case
+from server.chat.models import InboundMessage
 from server.sandbox.wechat_user import sign
 
 from .conftest import AES_KEY, PREVIOUS_AES_KEY, Phone

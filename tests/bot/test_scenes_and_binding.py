@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 import requests
 
-from server.domain.enums import CaseState
-from server.domain.errors import ValidationError
-from server.models import BindCode, Person, WechatIdentity
-from server.services import people
-from server.services.dispatch import dispatch_due
+from server.cases.states import CaseState
+from server.core.errors import ValidationError
+from server.people import service as people
+from server.people.models import BindCode, Person, WechatIdentity
+from server.pushes.dispatch import dispatch_due
 
 from .conftest import Phone
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import delete
 
-from server.models import InboundMessage
+from server.chat.models import InboundMessage
 
 SAMPLES = Path(__file__).parent / "samples"
 EXPECTED = {

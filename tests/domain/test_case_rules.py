@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from server.domain import case_rules
-from server.domain.case_rules import Actor, CaseScope
-from server.domain.enums import CaseAction, CaseState, Role
-from server.domain.errors import InvalidTransitionError, PermissionDeniedError
+from server.cases import rules as case_rules
+from server.cases.rules import CaseScope
+from server.cases.states import CaseAction, CaseState
+from server.core.errors import InvalidTransitionError, PermissionDeniedError
+from server.people.rules import Actor, Role
 
 S = CaseState
 

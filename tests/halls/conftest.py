@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from server.models import OutboxMessage, Topic
-from server.services import topics
+from server.halls import service as topics
+from server.halls.models import Topic
+from server.pushes.models import OutboxMessage
 
 TITLE = "凤起东路行人过街安全"
 BACKGROUND = "凤起东路景芳路口车流大、行人横穿多，街道拟增设隔离栏和信号灯，请居民提出意见。"
@@ -58,7 +59,7 @@ def hall(world, runtime, clock) -> Hall:
 @pytest.fixture
 def sign_in(client, runtime, world):
     """sign_in("徐芳") -> an API caller with a fresh bearer session for that demo person."""
-    from server.services import api_sessions
+    from server.people import sessions as api_sessions
     from tests.api.conftest import ApiCaller
 
     def make(name: str) -> ApiCaller:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import threading
 
-from server.domain.errors import ConflictError
-from server.models import Opinion, Support
-from server.services import opinions
+from server.core.errors import ConflictError
+from server.halls import opinions
+from server.halls.models import Opinion, Support
 
 
 def test_concurrent_double_support_makes_one(hall):

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from server.cases.models import Case
+from server.cases.states import CaseState
 from server.demo.topics import FENGQI_TITLE, load_demo_topics
-from server.domain.enums import CaseState
-from server.models import Case, Opinion, Topic
-from server.services import topics
+from server.halls import service as topics
+from server.halls.models import Opinion, Topic
 from tests.bot.conftest import Phone
 
 from .test_posters import decode, pdf_page_image

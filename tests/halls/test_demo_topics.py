@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from server.cases.models import Case
+from server.cases.states import CaseState
 from server.demo.topics import FENGQI_TITLE, load_demo_topics
-from server.domain.enums import CaseState
-from server.domain.topics import TopicState
-from server.models import Case, OutboxMessage, Street, Topic
-from server.services import topic_outcomes, topics
+from server.halls import outcomes as topic_outcomes
+from server.halls import service as topics
+from server.halls.models import Topic
+from server.halls.rules import TopicState
+from server.places.models import Street
+from server.pushes.models import OutboxMessage
 
 
 def test_demo_topics_are_made_once_per_street_and_push_nothing(world, runtime, hall):

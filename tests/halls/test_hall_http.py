@@ -8,9 +8,10 @@ from datetime import timedelta
 import zxingcpp
 from PIL import Image
 
-from server.domain.enums import CaseState
-from server.models import Case, Opinion, Support, Topic, TopicEvent
-from server.services import topics
+from server.cases.models import Case
+from server.cases.states import CaseState
+from server.halls import service as topics
+from server.halls.models import Opinion, Support, Topic, TopicEvent
 
 from .test_posters import pdf_page_image
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from server.services import topics
+from server.halls import service as topics
 from tests.api.conftest import upload
 
 

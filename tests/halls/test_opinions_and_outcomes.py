@@ -3,18 +3,22 @@ from __future__ import annotations
 
 import pytest
 
-from server.domain.enums import CaseState
-from server.domain.errors import (
+from server.cases.models import Case
+from server.cases.states import CaseState
+from server.core.errors import (
     ConflictError,
     InvalidTransitionError,
     NotFoundError,
     PermissionDeniedError,
     ValidationError,
 )
-from server.domain.topics import TopicState
-from server.models import Case, Opinion, Support, TopicEvent
-from server.services import opinions, topic_outcomes, topic_queries, topics
-from server.services.topic_outcomes import OpinionCase
+from server.halls import opinions
+from server.halls import outcomes as topic_outcomes
+from server.halls import queries as topic_queries
+from server.halls import service as topics
+from server.halls.models import Opinion, Support, TopicEvent
+from server.halls.outcomes import OpinionCase
+from server.halls.rules import TopicState
 
 
 def post(hall, topic, name, text="建议在景芳路口加装隔离栏"):

@@ -9,9 +9,9 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageDraw
 
-from server.adapters.posters import font
-from server.domain.errors import NotFoundError
-from server.services import posters
+from server.core.errors import NotFoundError
+from server.halls import posters
+from server.halls.poster_art import font
 
 
 def decode(image: Image.Image) -> list[str]:

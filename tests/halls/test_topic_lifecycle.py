@@ -5,10 +5,11 @@ from datetime import timedelta
 
 import pytest
 
-from server.domain.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
-from server.domain.topics import TopicState
-from server.models import Topic, TopicEvent, TopicSubscription
-from server.services import opinions, topics
+from server.core.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
+from server.halls import opinions
+from server.halls import service as topics
+from server.halls.models import Topic, TopicEvent, TopicSubscription
+from server.halls.rules import TopicState
 
 
 def test_a_scheduled_draft_opens_on_time_and_tells_council_members_and_subscribers(hall, world, clock):

@@ -1,7 +1,7 @@
 """The public page the QR link opens: Chinese, read-only, never a draft, never a hidden opinion."""
 from __future__ import annotations
 
-from server.services import opinions
+from server.halls import opinions
 
 
 def test_the_page_shows_the_topic_and_its_visible_opinions(hall, client):

@@ -8,11 +8,11 @@ import requests
 import zxingcpp
 from PIL import Image
 
-from server.config import load_settings
-from server.models import Topic
-from server.runtime import build_runtime
+from server.core.runtime import build_runtime
+from server.core.settings import load_settings
+from server.halls import posters
+from server.halls.models import Topic
 from server.sandbox.state import scene_from_ticket
-from server.services import posters
 
 
 def test_the_poster_carries_a_cached_wechat_qr_ticket(live_server, engine, clock, world, tmp_path):

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-import server.models  # noqa: F401  (the shared engine fixture creates tables from the imported models)
-from server import migrate
-from server.adapters.clock import ManualClock
-from server.config import load_settings
-from server.runtime import build_runtime
+import server.tables  # noqa: F401  (the shared engine fixture creates tables from the imported models)
+from server.core import migrations as migrate
+from server.core.clock import ManualClock
+from server.core.runtime import build_runtime
+from server.core.settings import load_settings
 from tests.conftest import _pg_reachable, create_pg_database, drop_pg_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +40,7 @@ def pg_runtime(pg_migrated_url, tmp_path):
     yield runtime
     from sqlalchemy import text
 
-    from server.db import Base
+    from server.core.db import Base
 
     tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
     with runtime.engine.begin() as connection:

@@ -5,9 +5,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from server.domain.enums import CaseAction, CaseState, Holder
-from server.models import Case, CaseEvent, CaseReminder, OutboxMessage, Person
-from server.runtime import Runtime
+from server.cases.models import Case, CaseEvent, CaseReminder
+from server.cases.states import CaseAction, CaseState, Holder
+from server.core.runtime import Runtime
+from server.people.models import Person
+from server.pushes.models import OutboxMessage
 
 
 def told(runtime: Runtime, *kinds: str, since: datetime | None = None) -> list[tuple[str, str, datetime, dict]]:

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import requests
 
-from server.domain.enums import CaseState, Holder
-from server.models import WechatIdentity
+from server.cases.states import CaseState, Holder
+from server.people.models import WechatIdentity
 
 from .conftest import minyi_env, start_minyi
 from .helpers import claims, told

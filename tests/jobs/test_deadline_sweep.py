@@ -6,11 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from server.domain.enums import CaseAction, CaseState, Holder, Satisfaction
-from server.models import Case
-from server.runtime import build_runtime
-from server.services import cases, deadlines
-from server.services.deadlines import sweep_deadlines
+from server.cases import jobs as deadlines
+from server.cases import service as cases
+from server.cases.jobs import sweep_deadlines
+from server.cases.models import Case
+from server.cases.states import CaseAction, CaseState, Holder, Satisfaction
+from server.core.runtime import build_runtime
 
 from .helpers import actions, claims, told
 

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 import requests
 
+from server.cases import service as cases
+from server.core.runtime import build_runtime
 from server.jobs import run_all_once
-from server.models import WechatIdentity
-from server.runtime import build_runtime
-from server.services import cases
+from server.people.models import WechatIdentity
 
 TEMPLATE = "cgi-bin/message/template/send"
 

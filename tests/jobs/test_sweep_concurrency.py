@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from server.domain.enums import CaseAction
-from server.models import CaseEvent, CaseReminder, OutboxMessage
-from server.services.deadlines import sweep_deadlines
+from server.cases.jobs import sweep_deadlines
+from server.cases.models import CaseEvent, CaseReminder
+from server.cases.states import CaseAction
+from server.pushes.models import OutboxMessage
 
 from .helpers import told
 

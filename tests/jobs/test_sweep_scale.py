@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import event, text
 
-from server.services.deadlines import due_cases_query, sweep_deadlines
+from server.cases.jobs import due_cases_query, sweep_deadlines
 from tests.factories import World
 
 from .helpers import insert_cases

@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from server.domain import deadlines as rules
-from server.domain.enums import CaseAction
-from server.models import CaseEvent, CaseReminder, OutboxMessage
+from server.cases import deadlines as rules
+from server.cases.models import CaseEvent, CaseReminder
+from server.cases.states import CaseAction
+from server.pushes.models import OutboxMessage
 from tests.factories import World
 
 from .conftest import minyi_env, start_minyi

@@ -7,10 +7,10 @@ import pytest
 import redis
 import requests
 
-import server.models  # noqa: F401  (the shared engine fixture creates tables from the imported models)
-from server.adapters.wechat import build_gateway
-from server.config import load_settings
-from server.runtime import build_runtime
+import server.tables  # noqa: F401  (the shared engine fixture creates tables from the imported models)
+from server.core.runtime import build_runtime
+from server.core.settings import load_settings
+from server.wechat import build_gateway
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 FAST_TIMEOUT = 0.5  # seconds; the sandbox's timeout faults sleep a little longer than this
@@ -127,7 +127,7 @@ class PushWorld:
         return self.runtime.uow()
 
     def bind(self, name: str, openid: str, *, app: str = "mp", last_message_at=None, subscribed: bool = True):
-        from server.models import WechatIdentity
+        from server.people.models import WechatIdentity
 
         person = self.world.person(name)
         with self.uow().transaction() as session:
@@ -138,8 +138,8 @@ class PushWorld:
     def enqueue(self, kind: str, name: str | None, payload: dict | None = None, **extra) -> int:
         from sqlalchemy import select
 
-        from server.models import OutboxMessage
-        from server.services.notifications import enqueue
+        from server.pushes.models import OutboxMessage
+        from server.pushes.notifications import enqueue
 
         recipient_id = self.world.person(name).id if name else None
         key = f"test:{uuid.uuid4().hex}"
@@ -149,7 +149,7 @@ class PushWorld:
             return session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key))
 
     def row(self, outbox_id: int):
-        from server.models import OutboxMessage
+        from server.pushes.models import OutboxMessage
 
         with self.uow().transaction() as session:
             return session.get(OutboxMessage, outbox_id)
@@ -157,7 +157,7 @@ class PushWorld:
     def row_by_key(self, dedupe_key: str):
         from sqlalchemy import select
 
-        from server.models import OutboxMessage
+        from server.pushes.models import OutboxMessage
 
         with self.uow().transaction() as session:
             return session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))

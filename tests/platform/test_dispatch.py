@@ -6,11 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from server.domain.enums import Role
-from server.models import CaseAttachment, OutboxMessage, Person, WechatIdentity
+from server.cases.models import CaseAttachment
+from server.people.models import Person, WechatIdentity
+from server.people.rules import Role
+from server.pushes.dispatch import dispatch_due, retry_dead
+from server.pushes.models import OutboxMessage
+from server.pushes.notifications import enqueue
 from server.sandbox import sandbox_state
-from server.services.dispatch import dispatch_due, retry_dead
-from server.services.notifications import enqueue
 from tests.concurrency import raised, run_together
 
 TEMPLATE = "cgi-bin/message/template/send"

@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, event, select
 
-from server.models import CaseAttachment, OutboxMessage
+from server.cases.models import CaseAttachment
+from server.pushes.dispatch import LEASE, claim_due, dispatch_due, send_claimed
+from server.pushes.models import OutboxMessage
+from server.pushes.notifications import enqueue
 from server.sandbox import sandbox_state
-from server.services.dispatch import LEASE, claim_due, dispatch_due, send_claimed
-from server.services.notifications import enqueue
 from tests.concurrency import raised, run_together
 
 TEMPLATE = "cgi-bin/message/template/send"

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from server.domain.errors import NotFoundError, ValidationError
-from server.services.dispatch import (
+from server.core.errors import NotFoundError, ValidationError
+from server.pushes.dispatch import (
     LEASE,
     SEND_BUDGET,
     claim_due,

@@ -9,9 +9,9 @@ import pytest
 import redis
 from PIL import Image
 
-from server.adapters.wechat import WeChatPermanentError, WeChatTokenError, WeChatTransientError, build_gateway
-from server.config import load_settings
+from server.core.settings import load_settings
 from server.sandbox import openid_for_code, scene_from_ticket
+from server.wechat import WeChatPermanentError, WeChatTokenError, WeChatTransientError, build_gateway
 from tests.platform.conftest import FAST_TIMEOUT, Sandbox
 
 TEMPLATE = "cgi-bin/message/template/send"

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from server.services.push_texts import TEXTS, TITLES, push_text
+from server.pushes.texts import TEXTS, TITLES, push_text
 
 PAYLOADS = {
     "case_submitted": {"tracking_number": "MY-20261128-0001", "description": "祖庙巷51号小区绿化枯萎"},

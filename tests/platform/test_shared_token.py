@@ -56,8 +56,8 @@ def test_a_burst_of_40001_refreshes_once(make_runtime, sandbox):
 WORKER = """
 import sys, time
 import redis
-from server.runtime import build_runtime
-from server.config import load_settings
+from server.core.runtime import build_runtime
+from server.core.settings import load_settings
 
 prefix, parties = sys.argv[1], int(sys.argv[2])
 runtime = build_runtime(load_settings())

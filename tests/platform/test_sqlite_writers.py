@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
-from server import sqlite_writers
-from server.db import make_engine
+from server.core import sqlite_writers
+from server.core.db import make_engine
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import io
 import pytest
 from PIL import Image
 
-from server.domain.errors import ValidationError
-from server.services.attachments import clean_image, store_image
+from server.core.errors import ValidationError
+from server.files.service import clean_image, store_image
 
 
 def jpeg_with_gps() -> bytes:

@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from server.domain.enums import CaseAction, CaseState, Holder, Satisfaction
-from server.domain.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
-from server.models import CaseEvent, OutboxMessage
-from server.services import cases
+from server.cases import service as cases
+from server.cases.models import CaseEvent
+from server.cases.states import CaseAction, CaseState, Holder, Satisfaction
+from server.core.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
+from server.pushes.models import OutboxMessage
 
 
 def events_of(uow, case):
@@ -175,7 +176,7 @@ def test_bad_submissions_store_nothing(world, uow):
     with pytest.raises(NotFoundError):
         cases.submit_case(uow, reporter_id=999999, description="路灯坏了")
     with uow.transaction() as session:
-        from server.models import Case
+        from server.cases.models import Case
         assert session.scalar(select(func.count()).select_from(Case)) == 0
 
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from server.domain.case_rules import in_scope
-from server.domain.enums import Role
-from server.models import Case, Person
-from server.services import case_queries, cases
+from server.cases import queries as case_queries
+from server.cases import service as cases
+from server.cases.models import Case
+from server.cases.rules import in_scope
+from server.people.models import Person
+from server.people.rules import Role
 
 
 def test_sql_scope_matches_the_domain_rule_for_every_person_and_case(world, uow):
@@ -49,9 +51,9 @@ def test_units_see_the_reporter_only_with_consent(world, uow):
 
 def _duty_record_one_count_at_a_time(uow, actor_id):
     """The duty record as it was first written: one count per figure (the reference for the one-query form)."""
-    from server.domain.enums import OPEN_STATES, CaseAction, CaseState, Satisfaction
-    from server.models import CaseEvent
-    from server.services.cases import load_actor
+    from server.cases.models import CaseEvent
+    from server.cases.service import load_actor
+    from server.cases.states import OPEN_STATES, CaseAction, CaseState, Satisfaction
 
     with uow.transaction() as session:
         now = uow.clock.now()
@@ -77,8 +79,8 @@ def _duty_record_one_count_at_a_time(uow, actor_id):
 
 
 def test_the_duty_record_in_one_query_gives_the_same_figures_for_every_deputy(world, runtime, clock):
+    from server.cases.states import Satisfaction
     from server.demo import load_demo
-    from server.domain.enums import Satisfaction
 
     load_demo(runtime, case_count=80)
     community_deputy = world.create_person("社区代表", Role.deputy, "hubin",

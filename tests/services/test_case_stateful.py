@@ -13,11 +13,11 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select
 
-from server.domain import case_rules
-from server.domain.enums import FINAL_STATES, CaseState, Holder
-from server.domain.errors import DomainError
-from server.models import Case, CaseEvent
-from server.services import cases
+from server.cases import rules as case_rules
+from server.cases import service as cases
+from server.cases.models import Case, CaseEvent
+from server.cases.states import FINAL_STATES, CaseState, Holder
+from server.core.errors import DomainError
 
 ACTOR_NAMES = ["严民强", "陈海燕", "章小平", "沈建华", "张梦月"]
 HOLDER_BY_STATE = {

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from server.domain.enums import CaseAction, CaseState
-from server.domain.errors import ConflictError, InvalidTransitionError
-from server.models import CaseEvent
-from server.services import cases
+from server.cases import service as cases
+from server.cases.models import CaseEvent
+from server.cases.states import CaseAction, CaseState
+from server.core.errors import ConflictError, InvalidTransitionError
 from tests.concurrency import run_together
 
 

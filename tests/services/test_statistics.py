@@ -5,12 +5,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from server import jobs
-from server.adapters.clock import ManualClock
+from server.cases import service as cases
+from server.core.clock import ManualClock
+from server.core.uow import UnitOfWork
 from server.demo import load_demo
-from server.models import Street, StreetRanking
-from server.services import cases
-from server.services.statistics import rank_streets, refresh_street_ranking, street_ranking
-from server.services.uow import UnitOfWork
+from server.places.models import Street
+from server.statistics.models import StreetRanking
+from server.statistics.service import rank_streets, refresh_street_ranking, street_ranking
 from tests.concurrency import raised, run_together
 
 

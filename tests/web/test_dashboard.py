@@ -42,7 +42,7 @@ def test_dashboard_ranks_streets_with_colour_bands(live_server, browser, tmp_pat
 def test_the_page_serves_the_snapshot_and_says_when_it_was_computed(world, runtime, clock, client):
     from datetime import UTC, datetime
 
-    from server.services.statistics import refresh_street_ranking
+    from server.statistics.service import refresh_street_ranking
 
     clock.set(datetime(2026, 11, 30, 1, 5, tzinfo=UTC))  # 09:05 in Shanghai
     world.create_case()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import requests
 
 from server import create_app
-from server.config import load_settings
+from server.core.settings import load_settings
 
 
 def test_healthz_reports_the_database(client):

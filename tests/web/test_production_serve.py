@@ -10,7 +10,7 @@ from pathlib import Path
 
 import requests
 
-from server import migrate
+from server.core import migrations as migrate
 
 
 def free_port() -> int:

@@ -1,0 +1,105 @@
+"""The state of one inbound message while it is handled: who sent it, in which transaction, and the reply."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session
+
+from server.chat.models import InboundMessage
+from server.core.uow import UnitOfWork
+from server.halls.models import HallPresence
+from server.people import service as people
+from server.people.models import Person, WechatIdentity
+
+T = TypeVar("T")
+
+# Photos and places sent without a text wait this long for the text that opens their case.
+JOIN_WINDOW = timedelta(minutes=10)
+MEDIA_KINDS = ("image", "location")
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent the message, and what the conversation needs to know about them up front."""
+
+    identity: WechatIdentity
+    person: Person
+    has_hall_presence: bool  # entered a hall (the halls service decides whether it is still open)
+    media_waiting: bool  # sent photos or a place in the last JOIN_WINDOW that wait for a text
+
+
+@cache
+def _sender_query() -> Select:
+    # Built once; openid and the time window are parameters.
+    in_hall = select(HallPresence.person_id).where(HallPresence.person_id == Person.id).exists()
+    waiting = select(InboundMessage.id).where(
+        InboundMessage.openid == WechatIdentity.openid, InboundMessage.pending.is_(True),
+        InboundMessage.msg_type.in_(MEDIA_KINDS), InboundMessage.received_at >= bindparam("media_since")).exists()
+    return (select(WechatIdentity, Person, in_hall, waiting).join(Person, Person.id == WechatIdentity.person_id)
+            .where(WechatIdentity.app == bindparam("app"), WechatIdentity.openid == bindparam("openid")))
+
+
+def load_sender(uow: UnitOfWork, session: Session, openid: str, now: datetime) -> Sender:
+    """One query for someone who wrote before; a first contact becomes a resident."""
+    row = session.execute(_sender_query(), {"app": people.MP, "openid": openid,
+                                            "media_since": now - JOIN_WINDOW}).first()
+    if row is not None:
+        return Sender(*row)
+    identity = people.find_or_create_resident(uow, openid=openid)
+    person = session.get(Person, identity.person_id)
+    assert person is not None  # the identity's foreign key guarantees it
+    return Sender(identity, person, has_hall_presence=False, media_waiting=False)
+
+
+@dataclass
+class Reply:
+    """What the bot answers, the case the message touched, and whether the message waits for a text."""
+
+    text: str
+    case_id: int | None = None
+    pending: bool = False
+
+
+@dataclass
+class Chat:
+    uow: UnitOfWork
+    session: Session
+    now: datetime
+    message: dict[str, Any]
+    inbound_id: int
+    _sender: Sender | None = field(default=None, repr=False)
+
+    @property
+    def openid(self) -> str:
+        return self.message["openid"]
+
+    @property
+    def sender(self) -> Sender:
+        # Held here, not only in the session's (weak) identity map, so it is loaded once per message.
+        if self._sender is None:
+            self._sender = load_sender(self.uow, self.session, self.openid, self.now)
+        elif self._sender.person.id != self._sender.identity.person_id:  # bound to an account (绑定) meanwhile
+            person = self.session.get(Person, self._sender.identity.person_id)
+            assert person is not None  # the identity's foreign key guarantees it
+            self._sender = Sender(self._sender.identity, person, self._sender.has_hall_presence,
+                                  self._sender.media_waiting)
+        return self._sender
+
+    @property
+    def identity(self) -> WechatIdentity:
+        return self.sender.identity
+
+    @property
+    def person(self) -> Person:
+        return self.sender.person
+
+    def attempt(self, service: Callable[..., T], /, **kwargs: Any) -> T:
+        """Call a service inside a savepoint: a DomainError undoes only that call, and the message
+        is still recorded (with the error's words as the reply)."""
+        with self.session.begin_nested():
+            return service(self.uow, **kwargs)

@@ -1,0 +1,4 @@
+"""`python -m server.cli` works like the `minyi` command."""
+from server.cli import main
+
+main()

@@ -1,5 +1,0 @@
-"""The chat bot's conversation: one inbound WeChat message in, one effect and one reply out."""
-from .events import MENU
-from .inbound import dedupe_key, handle_inbound
-
-__all__ = ["MENU", "dedupe_key", "handle_inbound"]
