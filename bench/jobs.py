@@ -64,7 +64,7 @@ def sweep(url: str, now_iso: str) -> dict:
     with runtime.engine.connect():
         pass
     started = time.perf_counter()
-    result = sweep_deadlines(runtime.uow(), now=now)
+    result = sweep_deadlines(runtime.uow())
     seconds = time.perf_counter() - started
     runtime.dispose()
     return {"seconds": round(seconds, 4), "result": _plain(result), "peak_rss_mib": peak_rss_mib(),

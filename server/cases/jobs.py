@@ -34,7 +34,6 @@ from server.cases import deadlines as rules
 from server.cases import service as cases
 from server.cases.models import Case, CaseReminder
 from server.cases.states import OPEN_STATES, CaseState, Holder
-from server.core.clock import ManualClock
 from server.core.db import insert_for
 from server.core.uow import UnitOfWork
 from server.people.models import Person
@@ -49,18 +48,17 @@ MAX_CASES_PER_SWEEP = 5000
 RETRY_FAILED_AFTER = timedelta(minutes=15)
 
 
-def sweep_deadlines(uow: UnitOfWork, *, now: datetime | None = None, batch_size: int = BATCH_SIZE,
+def sweep_deadlines(uow: UnitOfWork, *, batch_size: int = BATCH_SIZE,
                     max_cases: int = MAX_CASES_PER_SWEEP) -> dict[str, Any]:
-    """Do everything that has fallen due by `now` (default: the clock), one transaction per case.
+    """Do everything that has fallen due by the clock's now, one transaction per case.
 
     Reads due cases in batches of `batch_size`, at most `max_cases` per call (the rest waits for the
     next run). A case that fails is logged, counted under "errors" and retried 15 minutes later;
     the others go on. Returns counts: checked, skipped (another sweeper had it), auto_forwarded,
     reminders_claimed, reminders_sent, reminder_pushes, overdue, auto_closed, errors.
     """
-    now = now or uow.clock.now()
-    # The whole sweep acts as of one instant: events, pushes and plans all carry `now`.
-    uow = UnitOfWork(uow.session_factory, clock=ManualClock(now), storage=uow.storage, settings=uow.settings)
+    # What is due is decided as of one instant, read once from the runtime's clock (tests move it).
+    now = uow.clock.now()
     reminder_hours = _reminder_hours(uow)
     totals: Counter[str] = Counter()
     after: tuple[datetime, int] | None = None
@@ -84,8 +82,7 @@ def sweep_deadlines(uow: UnitOfWork, *, now: datetime | None = None, batch_size:
 
 
 def _reminder_hours(uow: UnitOfWork) -> tuple[int, ...]:
-    configured = getattr(uow.settings, "reminder_hours", None)
-    return tuple(configured) if configured else rules.DEFAULT_REMINDER_HOURS
+    return tuple(uow.settings.reminder_hours) if uow.settings else rules.DEFAULT_REMINDER_HOURS
 
 
 def _due_batch(uow: UnitOfWork, now: datetime, after: tuple[datetime, int] | None,

@@ -95,7 +95,3 @@ def insert_for(dialect: str):
 
 def make_session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

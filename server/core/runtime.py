@@ -11,8 +11,8 @@ from sqlalchemy.orm import sessionmaker
 from server.core.clock import Clock, SystemClock
 from server.core.db import make_engine, make_session_factory
 from server.core.settings import Settings
+from server.core.storage import FileStorage
 from server.core.uow import UnitOfWork
-from server.files.storage import FileStorage
 
 if TYPE_CHECKING:
     from redis import Redis

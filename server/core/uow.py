@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.core.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
-    from server.files.storage import FileStorage
+    from server.core.settings import Settings
+    from server.core.storage import FileStorage
 
 
 class UnitOfWork:
@@ -21,7 +22,7 @@ class UnitOfWork:
     """
 
     def __init__(self, session_factory: sessionmaker, clock: Clock | None = None,
-                 storage: FileStorage | None = None, settings: Any = None) -> None:
+                 storage: FileStorage | None = None, settings: Settings | None = None) -> None:
         self.session_factory = session_factory
         self.clock = clock or SystemClock()
         self.storage = storage

@@ -16,6 +16,7 @@ from .helpers import told
 
 
 def sweep_in_threads(runtime, now, workers: int, batch_size: int = 200) -> list[dict]:
+    runtime.clock.set(now)
     barrier = threading.Barrier(workers)
     results: list[dict] = [{} for _ in range(workers)]
     failures: list[BaseException] = []
@@ -23,7 +24,7 @@ def sweep_in_threads(runtime, now, workers: int, batch_size: int = 200) -> list[
     def work(index: int) -> None:
         try:
             barrier.wait()
-            results[index] = sweep_deadlines(runtime.uow(), now=now, batch_size=batch_size)
+            results[index] = sweep_deadlines(runtime.uow(), batch_size=batch_size)
         except BaseException as exc:  # reported to the test thread below
             failures.append(exc)
 

@@ -31,17 +31,17 @@ def test_idle_cases_cost_the_sweep_nothing(world, runtime, clock):
     street, reporter = world.street("hubin").id, world.person("章小平").id
     now = clock.now()
     with StatementCounter(runtime.engine) as empty:
-        assert sweep_deadlines(runtime.uow(), now=now)["checked"] == 0
+        assert sweep_deadlines(runtime.uow())["checked"] == 0
     insert_cases(runtime, count=3000, street_id=street, reporter_id=reporter, first=now - timedelta(hours=5),
                  spacing=timedelta(seconds=1), due=False, prefix="IDLE")
     with StatementCounter(runtime.engine) as idle:
-        assert sweep_deadlines(runtime.uow(), now=now)["checked"] == 0
+        assert sweep_deadlines(runtime.uow())["checked"] == 0
     assert idle.count == empty.count  # 3,000 open cases that are not due: not one more statement
 
     due = insert_cases(runtime, count=10, street_id=street, reporter_id=reporter, first=now - timedelta(hours=30),
                        spacing=timedelta(seconds=1), prefix="DUE")
     with StatementCounter(runtime.engine) as busy:
-        summary = sweep_deadlines(runtime.uow(), now=now)
+        summary = sweep_deadlines(runtime.uow())
     assert summary["checked"] == len(due) and summary["reminders_sent"] == len(due)
     per_case = (busy.count - empty.count) / len(due)
     assert per_case < 40, per_case  # a bounded amount of work per due case
@@ -63,7 +63,7 @@ def test_postgresql_reads_due_cases_through_the_partial_index(pg_runtime):
     print(plan)
     assert "ix_cases_next_check_at" in plan and "Seq Scan" not in plan, plan
     started = time.perf_counter()
-    summary = sweep_deadlines(runtime.uow(), now=now)
+    summary = sweep_deadlines(runtime.uow())
     elapsed = time.perf_counter() - started
     print(f"sweep over 20,020 open cases, 20 due: {elapsed * 1000:.0f} ms, {summary}")
     assert summary["checked"] == 20 and summary["reminders_sent"] == 20

@@ -5,13 +5,6 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Protocol
-
-
-class BlobStorage(Protocol):
-    def put(self, data: bytes) -> str: ...
-    def get(self, sha256: str) -> bytes: ...
-    def exists(self, sha256: str) -> bool: ...
 
 
 class FileStorage:
