@@ -6,8 +6,9 @@ from miniapp_api.blueprint import MinyiBlueprint
 from miniapp_api.errors import errors
 from miniapp_api.schemas.auth import PasswordLoginIn, RefreshIn, TokensOut, WechatLoginIn
 from miniapp_api.schemas.common import Ok
-from miniapp_api.views import answer, person_view
+from miniapp_api.views import answer
 from server.people import sessions as api_sessions
+from server.people.queries import describe_person
 from server.people.sessions import IssuedTokens
 from server.web.runtime import current_runtime
 
@@ -20,7 +21,7 @@ def _tokens(tokens: IssuedTokens, status: int = 200):
     expires_in = int((tokens.expires_at - rt.clock.now()).total_seconds())
     return answer(TokensOut, {"access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
                               "expires_at": tokens.expires_at, "expires_in": expires_in,
-                              "new_account": tokens.created, "me": person_view(rt.uow(), tokens.person)}, status)
+                              "new_account": tokens.created, "me": describe_person(rt.uow(), tokens.person.id)}, status)
 
 
 @public.post("/auth/login", summary="小程序登录 (wx.login code → jscode2session)",

@@ -46,3 +46,9 @@ class ProfileIn(In):
     phone: str | None = Field(None, max_length=20)
     street_id: DbId | None = None
     community_id: DbId | None = None
+
+
+class BindCodeOut(Out):
+    code: str = Field(description="one-time code: scan the `bind:<code>` QR in WeChat, or send 绑定 <code>")
+    scene: str = Field(description="the QR scene that binds the WeChat user who scans it")
+    expires_at: Timestamp

@@ -1,10 +1,15 @@
 """Reads about people that entry points need without touching the tables themselves."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
+from server.core.errors import NotFoundError
 from server.core.uow import UnitOfWork
 from server.people.models import Person
+from server.people.texts import ROLE_LABELS
+from server.places.models import Community, HandlingUnit, Street
 
 
 def find_person_ids(uow: UnitOfWork, reference: str) -> list[int]:
@@ -13,3 +18,20 @@ def find_person_ids(uow: UnitOfWork, reference: str) -> list[int]:
         select(Person.id).where(Person.name == reference)
     with uow.transaction() as session:
         return list(session.scalars(query.order_by(Person.id)))
+
+
+def describe_person(uow: UnitOfWork, person_id: int) -> dict[str, Any]:
+    """A person as their own profile shows them: role with its Chinese label, and the names of their scope."""
+    with uow.transaction() as session:
+        person = session.get(Person, person_id)
+        if person is None:
+            raise NotFoundError("没有找到该用户")
+
+        def ref(model, row_id):
+            row = session.get(model, row_id) if row_id is not None else None
+            return {"id": row.id, "name": row.name} if row is not None else None
+
+        return {"id": person.id, "name": person.name, "role": person.role.value,
+                "role_label": ROLE_LABELS[person.role], "phone": person.phone,
+                "street": ref(Street, person.street_id), "community": ref(Community, person.community_id),
+                "handling_unit": ref(HandlingUnit, person.handling_unit_id)}

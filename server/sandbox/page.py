@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from server.demo.people import DEMO_PASSWORD
 from server.web.runtime import current_runtime
 
 bp = Blueprint("sandbox_page", __name__, url_prefix="/sandbox", template_folder="templates",
@@ -13,4 +14,5 @@ bp = Blueprint("sandbox_page", __name__, url_prefix="/sandbox", template_folder=
 @bp.get("/")
 def chat():
     settings = current_runtime().settings
-    return render_template("sandbox/chat.html", safe_mode=bool(settings.wechat_encoding_aes_key))
+    return render_template("sandbox/chat.html", safe_mode=bool(settings.wechat_encoding_aes_key),
+                           demo_password=DEMO_PASSWORD)

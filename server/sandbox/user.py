@@ -5,8 +5,10 @@
     POST /sandbox/user/raw       {body, mode: plain|aes|unsigned, timestamp_offset?, bad_signature?}
                                  -> the webhook's status and body (for malformed or hostile input)
     GET  /sandbox/user/pushes?openid=   pushes WeChat delivered to that user (customer-service, template)
-    GET  /sandbox/user/people?role=deputy    people one can bind to;  GET /sandbox/user/streets
-    POST /sandbox/user/bind-code {person_id}  a one-time bind code and its `bind:<code>` scene
+
+Playing a deputy or staff member goes through the product like any client: sign in with
+`POST /api/v1/auth/password`, get a one-time code from `POST /api/v1/me/bind-code`, scan `bind:<code>`.
+The sandbox itself reads no table and calls no service.
 """
 from __future__ import annotations
 
@@ -16,13 +18,8 @@ import secrets
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
-from sqlalchemy import select
 
 from server.core.errors import ValidationError
-from server.people import service as people
-from server.people.models import Person
-from server.people.rules import Role
-from server.places.models import Street
 from server.sandbox.messages import build_message
 from server.sandbox.wechat_user import WechatUserSide, message_xml
 from server.web.runtime import current_runtime
@@ -132,28 +129,3 @@ def pushes():
     openid = request.args.get("openid", "")
     state = _platform()
     return jsonify(pushes=state.messages_for(openid) if state is not None and openid else [])
-
-
-@bp.get("/people")
-def list_people():
-    role = request.args.get("role", Role.deputy.value)
-    with current_runtime().uow().transaction() as session:
-        rows = session.execute(select(Person.id, Person.name, Street.name).outerjoin(Street, Person.street_id == Street.id)
-                               .where(Person.role == role, Person.is_active.is_(True)).order_by(Person.id))
-        return jsonify(people=[{"id": pid, "name": name, "street": street} for pid, name, street in rows])
-
-
-@bp.get("/streets")
-def list_streets():
-    return jsonify(streets=[{"id": s.id, "code": s.code, "name": s.name} for s in people.list_streets(current_runtime().uow())])
-
-
-@bp.post("/bind-code")
-def bind_code():
-    data = _json()
-    try:
-        person_id = int(data.get("person_id"))
-    except (TypeError, ValueError) as exc:
-        raise ValidationError("缺少 person_id", details={"field": "person_id"}) from exc
-    code = people.create_bind_code(current_runtime().uow(), person_id=person_id)
-    return jsonify(code=code.code, scene=f"bind:{code.code}", expires_at=code.expires_at.isoformat()), 201

@@ -1,26 +1,9 @@
 """The panoramic window in a real Chromium: the ranking shows colour bands and figures."""
 from __future__ import annotations
 
-import shutil
-
-import pytest
 import requests
 
 from server.demo import load_demo
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_dashboard_ranks_streets_with_colour_bands(live_server, browser, tmp_path):

@@ -106,38 +106,32 @@
       send({ type: "event", event: button.dataset.scan, scene: scene }, "［扫码］" + scene);
     });
   });
-  $("scan-street").addEventListener("click", () => {
-    send({ type: "event", event: "SCAN", scene: "street:" + $("street").value }, "［扫码］街道二维码");
-  });
   $("follow").addEventListener("click", () => send({ type: "event", event: "subscribe" }, "［关注公众号］"));
   $("unfollow").addEventListener("click", () => send({ type: "event", event: "unsubscribe" }, "［取消关注］"));
   $("new-user").addEventListener("click", () => setOpenid(randomOpenid()));
   $("openid").addEventListener("change", () => setOpenid(openid()));
-  $("bind").addEventListener("click", async () => {
+  // Staff bind through the product's own API, as any client would: sign in, ask for my bind code, scan it.
+  async function api(path, body, token) {
+    const headers = { "Content-Type": "application/json" };
+    if (token) headers.Authorization = "Bearer " + token;
+    const response = await fetch("/api/v1" + path, { method: "POST", headers, body: JSON.stringify(body || {}) });
+    const data = await response.json();
+    if (!response.ok) throw new Error((data.error && data.error.message) || "请求失败");
+    return data;
+  }
+  $("staff").addEventListener("submit", async (event) => {
+    event.preventDefault();
     try {
-      const code = await call("bind-code", { person_id: Number($("deputy").value) });
-      add("system", "绑定码 " + code.code + "（一次有效）");
-      send({ type: "event", event: "SCAN", scene: code.scene }, "［扫码］代表绑定二维码");
+      const tokens = await api("/auth/password", { username: $("username").value.trim(), password: $("password").value });
+      const code = await api("/me/bind-code", {}, tokens.access_token);
+      add("system", tokens.me.name + "（" + tokens.me.role_label + "）的绑定码 " + code.code + "（一次有效）");
+      send({ type: "event", event: "SCAN", scene: code.scene }, "［扫码］绑定二维码");
     } catch (error) {
       add("system", error.message);
     }
   });
 
-  async function fillSelects() {
-    try {
-      const deputies = await call("people?role=deputy");
-      for (const person of deputies.people) {
-        $("deputy").add(new Option(person.name + (person.street ? "（" + person.street + "）" : ""), person.id));
-      }
-      const streets = await call("streets");
-      for (const street of streets.streets) $("street").add(new Option(street.name, street.id));
-    } catch (error) {
-      add("system", "未能读取演示数据：" + error.message);
-    }
-  }
-
   $("openid").value = localStorage.getItem("minyi-sandbox-openid") || randomOpenid();
   localStorage.setItem("minyi-sandbox-openid", $("openid").value);
-  fillSelects();
-  setInterval(pollPushes, 3000);
+    setInterval(pollPushes, 3000);
 })();
