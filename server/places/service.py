@@ -1,14 +1,21 @@
 """Where something belongs: a street and, optionally, one of its communities."""
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy.orm import Session
 
 from server.core.errors import ValidationError
-from server.people.models import Person
 from server.places.models import Community, Street
 
 
-def resolve_place(session: Session, *, street_id: int | None, community_id: int | None, person: Person,
+class LivesSomewhere(Protocol):
+    """Anyone with a home street (a person); places need nothing else of people."""
+
+    street_id: int | None
+
+
+def resolve_place(session: Session, *, street_id: int | None, community_id: int | None, person: LivesSomewhere,
                   missing_street: str) -> tuple[int, int | None]:
     """The street (given, the community's, or the person's) and the community, checked to belong together."""
     community = session.get(Community, community_id) if community_id is not None else None
