@@ -120,7 +120,7 @@ def _text(raw: dict[str, Any], name: str) -> str | None:
 
 
 def _fields(message: BaseMessage) -> dict[str, Any]:
-    """The plain dict the chat service works on (no wechatpy objects cross into server.services)."""
+    """The plain dict the chat service works on (no wechatpy objects cross into server.chat)."""
     raw = message._data
     openid, create_time = _text(raw, "FromUserName"), _text(raw, "CreateTime")
     msg_type, msg_id = (_text(raw, "MsgType") or "").lower(), _text(raw, "MsgId")

@@ -1,4 +1,4 @@
-"""The mini-program REST API at /api/v1: a thin HTTP layer over server.services.
+"""The mini-program REST API at /api/v1: a thin HTTP layer over the feature packages (server.cases, server.halls, …).
 
 Requests are validated and the OpenAPI 3.1 document (/api/v1/openapi.json) is generated from the same
 pydantic models by flask-openapi3; see miniapp_api/README.md.

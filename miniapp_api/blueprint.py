@@ -2,7 +2,7 @@
 
 Every protected endpoint documents 401 and 422; an endpoint marked with `@roles(...)` also documents
 403 and lists its roles under `x-roles`. Add resources by making a `MinyiBlueprint` and listing it in
-`miniapp_api.BLUEPRINTS`.
+`miniapp_api.register_api`.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The panoramic window (全景视窗): public figures and the colour-banded street ranking.
 
 A page view reads the ranking snapshot the scheduler refreshes every few minutes (a few rows), and
-says when it was computed; see `server.services.statistics`.
+says when it was computed; see `server.statistics.service`.
 """
 from __future__ import annotations
 
