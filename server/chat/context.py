@@ -63,6 +63,7 @@ class Reply:
     text: str
     case_id: int | None = None
     pending: bool = False
+    choices: dict[str, Any] | None = None  # a numbered list in the reply: what a bare number picks next
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Events: follow / unfollow, QR scenes (topic, street, bind), and the custom menu's CLICKs."""
 from __future__ import annotations
 
-from server.chat import halls, queries, streets, texts, words
+from server.chat import halls, queries, staff, streets, texts
 from server.chat.context import Chat, Reply
 from server.people import service as people
 
@@ -50,7 +50,7 @@ def handle_scene(chat: Chat, scene: str) -> Reply:
     if kind == "street" and value:
         return streets.set_street_by_scene(chat, value)
     if kind == "bind" and value:
-        return words.bind(chat, value)
+        return staff.bind(chat, value)
     return Reply(texts.HELP)
 
 

@@ -15,7 +15,8 @@ def list_topics(chat: Chat) -> Reply:
     rows = topics.list_open_topics_for(chat.uow, person_id=chat.identity.person_id)
     if not rows:
         return Reply(texts.NO_TOPICS)
-    return Reply("\n".join([texts.TOPICS_HEADER, *(f"{n}. {t.title}" for n, t in enumerate(rows, start=1))]))
+    return Reply("\n".join([texts.TOPICS_HEADER, *(f"{n}. {t.title}" for n, t in enumerate(rows, start=1))]),
+                 choices={"kind": "topics", "ids": [topic.id for topic in rows]})
 
 
 def enter_topic(chat: Chat, *, topic_id: int | None = None, number: int | None = None) -> Reply:

@@ -74,7 +74,8 @@ def handle_inbound(uow: UnitOfWork, message: dict[str, Any]) -> str:
             people.note_message(session, chat.identity, now)
         reply = _route(chat)
         session.execute(_record_reply_statement(), {"inbound_id": inbound_id, "reply": reply.text,
-                                                    "case_id": reply.case_id, "pending": reply.pending})
+                                                    "case_id": reply.case_id, "pending": reply.pending,
+                                                    "reply_choices": reply.choices})
         return reply.text
 
 

@@ -30,3 +30,5 @@ class InboundMessage(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The numbered list the reply showed ({"kind": …, "ids": […]}): a bare number sent next picks from it.
+    reply_choices: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

@@ -62,7 +62,10 @@ def report_problem(chat: Chat, text: str) -> Reply:
         return Reply(texts.TOO_LONG.format(limit=MAX_DESCRIPTION))
     person = chat.person
     if person.street_id is None and person.role in (Role.resident, Role.council_member):
-        return streets.ask_street(chat)
+        named = streets.street_named_in(people.list_streets(chat.uow), text)
+        if named is None:
+            return streets.ask_street(chat)
+        chat.attempt(people.set_resident_street, person_id=person.id, street_id=named.id)
     waiting = _waiting_media(chat)
     places = [loc for loc in (_location_of(item.payload or {}) for item in waiting if item.msg_type == "location")
               if loc is not None]

@@ -43,6 +43,16 @@ def match_street(streets: list[Street], answer: str) -> Street | None:
     return None
 
 
+def street_named_in(streets: list[Street], text: str) -> Street | None:
+    """The one street a report names ("清波街道…", or "清波…" when no other street's name is in it)."""
+    full = [street for street in streets if street.name in text]
+    if len(full) == 1:
+        return full[0]
+    short = [street for street in streets
+             if len(street.name.removesuffix("街道")) >= 2 and street.name.removesuffix("街道") in text]
+    return short[0] if len(short) == 1 and not full else None
+
+
 def waiting_texts(chat: Chat) -> list[InboundMessage]:
     return list(chat.session.scalars(
         select(InboundMessage).where(InboundMessage.openid == chat.openid, InboundMessage.pending.is_(True),

@@ -1,5 +1,6 @@
-"""What a text means: a command (帮助, 查询, 满意, 议题, 退出, 接收, 绑定), a street answer, an opinion
-in a hall, small talk, or a problem to report — in that order."""
+"""What a text means: help, a menu label, a number answering the last list, a rating, a command of the
+sender's role (查询, 议题, 绑定, 反映; 待接收/接收/转交; 待研判/流转/退回; 待办/办结), a street answer,
+an opinion in a hall, small talk, or — from residents only — a problem to report, in that order."""
 from __future__ import annotations
 
 import re
@@ -10,19 +11,32 @@ from server.cases import service as cases
 from server.cases.models import Case
 from server.cases.states import SATISFACTION_LABELS, CaseState, Satisfaction
 from server.cases.tracking import find_tracking_number
-from server.chat import halls, queries, reports, texts
+from server.chat import choices, events, halls, queries, reports, staff, texts
 from server.chat.context import Chat, Reply
 from server.core.errors import DomainError
-from server.people import service as people
-from server.people.rules import Role
+from server.people.rules import RESIDENT_ROLES, Role
 
-HELP_WORDS = frozenset({"帮助", "菜单", "help", "?", "？", "功能", "怎么用"})
+HELP_WORDS = frozenset({"帮助", "菜单", "help", "?", "？", "功能", "怎么用", "更多"})
 RATINGS = {label: value for value, label in SATISFACTION_LABELS.items()}
-GREETINGS = frozenset({"你好", "您好", "在吗", "在不在", "hi", "hello", "哈喽", "嗨", "早上好", "下午好", "晚上好",
-                       "好的", "好", "嗯", "嗯嗯", "ok", "收到", "知道了", "行", "可以", "没事了"})
-THANKS = frozenset({"谢谢", "谢谢你", "谢谢您", "感谢", "多谢", "辛苦了", "thanks", "thankyou", "谢啦"})
-MIN_REPORT_CHARS = 5
-COMMAND_RE = re.compile(r"^(查询|进度|议题|接收|绑定)\s*(.*)$", re.DOTALL)
+# Small talk is recognised by its words, never by length: "路灯坏了" (4 characters) is a problem.
+GREETINGS = frozenset({"你好", "您好", "在吗", "在不在", "有人吗", "hi", "hello", "哈喽", "嗨", "早上好", "中午好",
+                       "下午好", "晚上好", "早", "早安", "晚安", "好的", "好", "嗯", "嗯嗯", "ok", "okay", "收到",
+                       "知道了", "明白了", "明白", "行", "可以", "没事了", "没事", "对", "是的", "是", "不用了",
+                       "再见", "拜拜", "bye", "测试"})
+THANKS = frozenset({"谢谢", "谢谢你", "谢谢您", "感谢", "多谢", "辛苦了", "辛苦", "thanks", "thankyou", "thank",
+                    "you", "谢啦", "麻烦了", "麻烦你了", "感谢你们", "谢谢你们", "非常感谢", "太感谢了"})
+PARTICLES = "呀啊呢吧哦噢哈啦嘛喔咯哇了的"
+# The menu's labels typed as text do what the menu does.
+MENU_LABELS = {"我要反映": "REPORT", "我的进度": "MY_CASES", "议事厅": "TOPICS", "我的反映": "MY_CASES"}
+COMMAND_RE = re.compile(r"^(查询|进度|议题|绑定|待接收|接收|转交|待研判|流转|退回|待办|办结|反映)\s*(.*)$", re.DOTALL)
+ROLE_WORDS: dict[str, frozenset[Role]] = {
+    "待接收": frozenset({Role.deputy}), "接收": frozenset({Role.deputy}), "转交": frozenset({Role.deputy}),
+    "待研判": frozenset({Role.street_office, Role.district_committee}),
+    "流转": frozenset({Role.street_office, Role.district_committee}), "退回": frozenset({Role.street_office}),
+    "待办": frozenset({Role.handling_unit, Role.district_committee}), "办结": frozenset({Role.handling_unit}),
+}
+WHO = {"待接收": "人大代表", "接收": "人大代表", "转交": "人大代表", "待研判": "街道人大办", "流转": "街道人大办",
+       "退回": "街道人大办", "待办": "承办单位", "办结": "承办单位"}
 
 
 def _bare(text: str) -> str:
@@ -30,32 +44,77 @@ def _bare(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum()).lower()
 
 
+def is_small_talk(bare: str) -> bool:
+    """Only greetings, thanks and particles ("你好呀", "好的谢谢"), or under three characters ("路灯")."""
+    words = GREETINGS | THANKS
+    reachable = [True] + [False] * len(bare)  # reachable[i]: bare[:i] is made of small-talk words
+    for end in range(1, len(bare) + 1):
+        reachable[end] = bare[end - 1] in PARTICLES and reachable[end - 1] or any(
+            reachable[start] and bare[start:end] in words for start in range(max(0, end - 12), end))
+    return len(bare) < 3 or reachable[-1]
+
+
+def is_staff(chat: Chat) -> bool:
+    return chat.person.role not in RESIDENT_ROLES
+
+
+def help_for(chat: Chat) -> str:
+    """The commands of the sender's role."""
+    if is_staff(chat):
+        return texts.STAFF_HELP[chat.person.role.value] + texts.STAFF_REPORT_HINT
+    return texts.HELP
+
+
 def handle_text(chat: Chat, content: str) -> Reply:
     text = content.strip()
     bare = _bare(text)
     if not bare or text.lower() in HELP_WORDS or bare in HELP_WORDS:
-        return Reply(texts.HELP)
+        return Reply(help_for(chat))
+    if bare in MENU_LABELS:
+        return events.handle_click(chat, MENU_LABELS[bare])
+    if bare.isdigit() and len(bare) <= 3:
+        numbered = _numbered_reply(chat, int(bare))
+        if numbered is not None:
+            return numbered
     if bare in RATINGS:
         return rate_latest(chat, RATINGS[bare])
     if bare == "退出":
         return halls.leave_topic(chat)
     command = COMMAND_RE.match(text)
     if command:
-        return _command(chat, command.group(1), command.group(2).strip())
+        answered = _command(chat, command.group(1), command.group(2).strip())
+        if answered is not None:
+            return answered
     answered = reports.answer_street(chat, text)
     if answered is not None:
         return answered
     opinion = halls.post_if_in_hall(chat, text)
     if opinion is not None:
         return opinion
+    if is_staff(chat):
+        # A deputy's or clerk's stray text is not a resident's problem: they report with 反映 …
+        return Reply(help_for(chat))
     if bare in THANKS:
         return Reply(texts.THANKS)
-    if bare in GREETINGS or len(bare) < MIN_REPORT_CHARS:
+    if is_small_talk(bare):
         return Reply(texts.SMALL_TALK)
     return reports.report_problem(chat, text)
 
 
-def _command(chat: Chat, word: str, rest: str) -> Reply:
+def _numbered_reply(chat: Chat, number: int) -> Reply | None:
+    """A bare number picks from the list the previous reply showed; None when there was no list."""
+    remembered = choices.last_choices(chat)
+    if remembered is None:
+        return None
+    return choices.pick(chat, remembered, number)
+
+
+def _command(chat: Chat, word: str, rest: str) -> Reply | None:
+    """The reply to a command word, or None when the text only looks like one (a resident's "流转站…")."""
+    if word in ROLE_WORDS and chat.person.role not in ROLE_WORDS[word]:
+        if rest and find_tracking_number(rest) is None and not is_staff(chat):
+            return None
+        return Reply(texts.ROLE_ONLY.format(word=word, who=WHO[word]))
     if word in ("查询", "进度"):
         number = find_tracking_number(rest)
         return queries.show_case(chat, number) if number else queries.list_my_cases(chat)
@@ -63,9 +122,15 @@ def _command(chat: Chat, word: str, rest: str) -> Reply:
         if rest.isdigit():
             return halls.enter_topic(chat, number=int(rest))
         return halls.list_topics(chat)
-    if word == "接收":
-        return accept(chat, rest)
-    return bind(chat, rest)
+    if word == "反映":
+        return reports.report_problem(chat, rest) if _bare(rest) else Reply(texts.REPORT_HINT)
+    if word == "绑定":
+        return staff.bind(chat, rest)
+    if word in ("待接收", "待研判", "待办"):
+        return staff.show_queue(chat)
+    handler = {"接收": staff.accept, "转交": staff.forward, "流转": staff.route, "退回": staff.reject,
+               "办结": staff.resolve}[word]
+    return handler(chat, rest)
 
 
 def rate_latest(chat: Chat, satisfaction: Satisfaction) -> Reply:
@@ -82,35 +147,6 @@ def rate_latest(chat: Chat, satisfaction: Satisfaction) -> Reply:
     if satisfaction == Satisfaction.dissatisfied:
         return Reply(texts.REOPENED.format(number=case.tracking_number), case.id)
     return Reply(texts.RATED.format(number=case.tracking_number, label=SATISFACTION_LABELS[satisfaction]), case.id)
-
-
-def accept(chat: Chat, rest: str) -> Reply:
-    """`接收 MY-…`: a bound deputy accepts a case of their area."""
-    number = find_tracking_number(rest)
-    if number is None:
-        return Reply(texts.ACCEPT_WHICH)
-    if chat.person.role != Role.deputy:
-        return Reply(texts.DEPUTIES_ONLY)
-    case = chat.session.scalar(select(Case).where(Case.tracking_number == number))
-    if case is None:
-        return Reply(texts.CASE_NOT_FOUND.format(number=number))
-    try:
-        chat.attempt(cases.accept_case, actor_id=chat.person.id, case_id=case.id)
-    except DomainError as exc:
-        return Reply(exc.message)
-    return Reply(texts.ACCEPTED.format(number=number), case.id)
-
-
-def bind(chat: Chat, code: str) -> Reply:
-    """`绑定 CODE` or a `bind:CODE` scene: the WeChat user becomes the code's deputy or staff member."""
-    if not code:
-        return Reply("请回复“绑定 绑定码”，绑定码由街道人大办提供。")
-    try:
-        person = chat.attempt(people.bind_wechat, openid=chat.openid, code=code)
-    except DomainError as exc:
-        return Reply(exc.message)
-    title = "代表" if person.role == Role.deputy else ""
-    return Reply(texts.BOUND.format(name=f"{person.name}{title}"))
 
 
 def handle_voice(chat: Chat) -> Reply:

@@ -65,7 +65,8 @@ def test_a_deputy_binds_with_a_one_time_code(bot, world):
     deputy = world.person("严民强")
     code = _bind_code(bot, deputy)
     phone = Phone(bot)
-    assert phone.scan(f"bind:{code}") == "绑定成功！严民强代表，您好。辖区有新反映时会通知您，回复“接收 编号”即可接收。"
+    bound = phone.scan(f"bind:{code}")
+    assert bound.startswith("绑定成功！严民强代表，您好。") and "待接收 —— 本辖区等待接收的反映" in bound
     assert _identity(bot, phone).person_id == deputy.id
     [row] = bot.rows(BindCode, BindCode.code == code)
     assert row.used_at is not None
@@ -100,7 +101,7 @@ def test_a_bound_deputy_accepts_a_case_of_their_area_with_jieshou(bot, world, re
 def test_jieshou_outside_the_deputys_area_or_by_a_resident_is_refused(bot, world, resident):
     resident.say(STORY)
     assert "不在您的辖区" in _deputy_phone(bot, world, "陈海燕").say("接收 MY-20261128-0001")
-    assert resident.say("接收 MY-20261128-0001") == "只有绑定的人大代表可以接收反映。"
+    assert resident.say("接收 MY-20261128-0001") == "“接收”仅供人大代表使用。回复“帮助”查看您可用的指令。"
     assert "请回复“接收 编号”" in resident.say("接收")
     assert bot.cases()[0].state == CaseState.submitted
 

@@ -1,0 +1,71 @@
+"""Numbered replies: a bare number answers the list the bot's previous reply showed (议题, 待接收, 待研判,
+待办, a unit to route to). The list is stored with that reply (`inbound_messages.reply_choices`), so it
+survives any number of web processes and is forgotten after CHOICE_WINDOW or any other message."""
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Select, bindparam, select
+
+from server.cases import queries as case_queries
+from server.cases.models import Case
+from server.chat import halls, staff, texts
+from server.chat.context import Chat, Reply
+from server.chat.models import InboundMessage
+from server.core.errors import DomainError
+
+CHOICE_WINDOW = timedelta(minutes=30)
+
+
+@cache
+def _previous_reply_query() -> Select:
+    return (select(InboundMessage.reply_choices, InboundMessage.received_at)
+            .where(InboundMessage.openid == bindparam("openid"), InboundMessage.id < bindparam("before"))
+            .order_by(InboundMessage.id.desc()).limit(1))
+
+
+def last_choices(chat: Chat) -> dict[str, Any] | None:
+    """The list the sender's previous message was answered with, if recent."""
+    row = chat.session.execute(_previous_reply_query(), {"openid": chat.openid, "before": chat.inbound_id}).first()
+    if row is None or not row.reply_choices or row.received_at < chat.now - CHOICE_WINDOW:
+        return None
+    return row.reply_choices
+
+
+def pick(chat: Chat, choices: dict[str, Any], number: int) -> Reply:
+    """Act on item `number` (1-based) of the remembered list."""
+    ids = choices.get("ids") or []
+    if not 1 <= number <= len(ids):
+        return Reply(texts.NO_SUCH_CHOICE.format(number=number), choices=choices)
+    chosen = ids[number - 1]
+    kind = choices.get("kind")
+    if kind == "topics":
+        return halls.enter_topic(chat, topic_id=chosen)
+    if kind == "route":
+        case = chat.session.get(Case, choices["case_id"])
+        options = {option["id"]: option for option in _routing_options(chat, choices["case_id"])}
+        if case is None or chosen not in options:
+            return Reply(texts.NO_SUCH_CHOICE.format(number=number))
+        return staff.route_to(chat, case, options[chosen])
+    case = chat.session.get(Case, chosen)
+    if case is None:
+        return Reply(texts.NO_SUCH_CHOICE.format(number=number))
+    if kind == "accept":
+        return staff.accept_case(chat, case)
+    if kind == "triage":
+        summary = staff.show_case_for_staff(chat, case.id)
+        options = _routing_options(chat, case.id)
+        if not options:
+            return summary
+        units = staff.unit_choices(case, options)
+        return Reply(summary.text + "\n\n" + units.text, case.id, choices=units.choices)
+    return staff.show_case_for_staff(chat, case.id)
+
+
+def _routing_options(chat: Chat, case_id: int) -> list[dict[str, Any]]:
+    try:
+        return case_queries.routing_options(chat.uow, actor_id=chat.person.id, case_id=case_id)
+    except DomainError:
+        return []
