@@ -1,0 +1,151 @@
+"""Every role understood in chat (through the sandbox over HTTP): a deputy's, a clerk's and a unit's
+commands, numbered replies after any list, and residents' short complaints, menu labels and streets."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import requests
+
+from server.cases.models import Case
+from server.cases.states import CaseState, Holder
+from server.demo.people import DEMO_PASSWORD
+from server.halls import service as topics
+
+from .conftest import Phone
+
+STORY = "祖庙巷51号小区绿化枯萎需要补种"
+
+
+def staff_phone(bot, world, name: str) -> Phone:
+    """A separate WeChat user bound to a staff account through the API, as the sandbox page does it."""
+    person = world.person(name)
+    tokens = requests.post(f"{bot.url}/api/v1/auth/password", timeout=10,
+                           json={"username": person.username, "password": DEMO_PASSWORD}).json()
+    code = requests.post(f"{bot.url}/api/v1/me/bind-code", timeout=10,
+                         headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()["code"]
+    phone = Phone(bot)
+    assert phone.scan(f"bind:{code}", subscribe=True).startswith("欢迎关注")
+    return phone
+
+
+def the_case(bot, number: str) -> Case:
+    [case] = bot.rows(Case, Case.tracking_number == number)
+    return case
+
+
+def test_a_four_character_complaint_opens_a_case_and_small_talk_does_not(bot, resident):
+    for text in ("你好呀", "好的谢谢", "谢谢啦！", "在吗？", "路灯"):
+        assert "已收到您的反映" not in resident.say(text), text
+    assert "MY-20261128-0001" in resident.say("路灯坏了")
+    assert [case.description for case in bot.cases()] == ["路灯坏了"]
+
+
+def test_a_residents_text_that_only_looks_like_a_staff_command_is_a_report(bot, resident):
+    assert "MY-20261128-0001" in resident.say("流转站旁边的垃圾堆了三天没人清理")
+    assert resident.say("待办") == "“待办”仅供承办单位使用。回复“帮助”查看您可用的指令。"
+    assert len(bot.cases()) == 1
+
+
+def test_menu_labels_typed_as_text_do_what_the_menu_does(bot, resident):
+    resident.say(STORY)
+    assert "MY-20261128-0001【待接收】" in resident.say("我的进度")
+    assert "请直接发送文字描述" in resident.say("我要反映")
+    assert "目前没有正在征集意见的议题" in resident.say("议事厅")
+    assert len(bot.cases()) == 1
+
+
+def test_a_street_named_in_the_report_needs_no_question(bot, world):
+    newcomer = Phone(bot)
+    reply = newcomer.say("清波街道河坊街12号门口井盖破损")
+    assert "请问您住在哪个街道" not in reply and "MY-20261128-0001" in reply
+    [case] = bot.cases()
+    assert case.street_id == world.street("qingbo").id
+
+
+def test_after_yiti_a_bare_number_enters_that_hall_and_the_next_text_is_an_opinion(bot, world, runtime):
+    topic = topics.create_topic(runtime.uow(), actor_id=world.person("胡敏").id, title="湖滨路夜间停车",
+                                background="请居民就湖滨路夜间停车位提出意见。", opens_at=None,
+                                closes_at=runtime.clock.now() + timedelta(days=3))
+    topics.open_topic(runtime.uow(), actor_id=world.person("胡敏").id, topic_id=topic.id)
+    resident = Phone(bot)
+    resident.live_on(world.street("hubin").id)
+    assert "1. 湖滨路夜间停车" in resident.say("议题")
+    assert resident.say("7") == "没有第 7 项。请回复列表中的序号，或回复“帮助”查看可用指令。"
+    assert "您已进入议事厅：湖滨路夜间停车" in resident.say("1")
+    assert "您的意见已发表" in resident.say("建议晚上十点后开放路边临时停车")
+    assert bot.cases() == []
+
+
+def test_a_number_with_no_list_before_it_opens_nothing(bot, resident):
+    assert "已收到您的反映" not in resident.say("3")
+    assert bot.cases() == []
+
+
+def test_a_deputy_lists_waiting_cases_by_time_left_and_accepts_with_a_number(bot, world, resident, clock):
+    resident.say(STORY)
+    clock.advance(hours=2)
+    resident.say("小区门口路灯坏了一个多星期")
+    deputy = staff_phone(bot, world, "严民强")
+    waiting = deputy.say("待接收")
+    assert waiting.startswith("待接收（2件，剩余时间少的在前）：")
+    assert "1. MY-20261128-0001 剩70小时" in waiting and "2. MY-20261128-0002 剩72小时" in waiting
+    assert deputy.say("1") == "您已接收反映 MY-20261128-0001，已转交街道人大办研判流转。"
+    assert the_case(bot, "MY-20261128-0001").state == CaseState.accepted
+    assert deputy.say("转交 MY-20261128-0001 现场已核实，枯死约二十株") == \
+        "已把您的说明转交街道人大办（反映 MY-20261128-0001）。"
+
+
+def test_staff_stray_texts_get_their_help_and_open_no_case_unless_they_start_with_fanying(bot, world):
+    deputy = staff_phone(bot, world, "严民强")
+    reply = deputy.say("今天下午去社区走访")
+    assert reply.startswith("人大代表可用指令") and "以“反映”开头" in reply
+    assert deputy.say("帮助").startswith("人大代表可用指令")
+    assert bot.cases() == []
+    assert "MY-20261128-0001" in deputy.say("反映 湖滨路人行道地砖松动")
+    assert len(bot.cases()) == 1
+
+
+def test_a_street_office_triages_routes_with_the_suggestion_and_rejects(bot, world, resident):
+    resident.say(STORY)
+    resident.say("楼下餐馆油烟很大晚上噪音扰民")
+    deputy = staff_phone(bot, world, "严民强")
+    deputy.say("接收 MY-20261128-0001")
+    deputy.say("接收 MY-20261128-0002")
+    clerk = staff_phone(bot, world, "胡敏")
+    assert clerk.say("帮助").startswith("街道人大办可用指令")
+    queue = clerk.say("待研判")
+    assert queue.startswith("待研判（2件")
+    picked = clerk.say("1")
+    assert "MY-20261128-0001【代表已接收】" in picked and "反映人：微信用户" in picked
+    assert "1. 湖滨街道公共管理办公室（建议）" in picked
+    assert clerk.say("1") == "反映 MY-20261128-0001 已流转至湖滨街道公共管理办公室，72小时内办结。"
+    routed = the_case(bot, "MY-20261128-0001")
+    assert routed.state == CaseState.routed and routed.holder == Holder.handling_unit
+
+    unknown = clerk.say("流转 MY-20261128-0002 不存在的单位")
+    assert unknown.startswith("没有找到唯一匹配“不存在的单位”的承办单位。请选择反映 MY-20261128-0002 的承办单位")
+    assert the_case(bot, "MY-20261128-0002").state == CaseState.accepted
+    assert clerk.say("退回 MY-20261128-0002").startswith("请回复“退回 编号 原因”")
+    assert clerk.say("退回 MY-20261128-0002 属于商户经营纠纷，已告知向市场监管部门投诉") == \
+        "反映 MY-20261128-0002 已退回（不予受理），原因已告知居民。"
+    assert the_case(bot, "MY-20261128-0002").state == CaseState.rejected
+    assert "仅供" in clerk.say("接收 MY-20261128-0002")
+
+
+def test_a_unit_lists_its_work_and_resolves_and_cannot_act_out_of_scope(bot, world, resident):
+    resident.say(STORY)
+    clerk = staff_phone(bot, world, "胡敏")
+    clerk.say("流转 MY-20261128-0001 湖滨街道公共管理办公室")
+    unit = staff_phone(bot, world, "湖滨街道公共管理办公室联络员")
+    queue = unit.say("待办")
+    assert queue.startswith("待办（1件") and "MY-20261128-0001" in queue
+    shown = unit.say("1")
+    assert "办结后回复“办结 MY-20261128-0001 办理结果”" in shown and "反映人" not in shown  # no consent
+    assert unit.say("办结 MY-20261128-0001") .startswith("请回复“办结 编号 办理结果”")
+    assert unit.say("办结 MY-20261128-0001 已补种绿植二十株") == \
+        "反映 MY-20261128-0001 已办结，居民将收到评价邀请。10分钟内发送的照片会补充到办理结果。"
+    assert the_case(bot, "MY-20261128-0001").state == CaseState.resolved
+    other = staff_phone(bot, world, "凯旋街道公共管理办公室联络员")
+    assert "MY-20261128-0001" not in other.say("待办")
+    resident.say("满意")
+    assert the_case(bot, "MY-20261128-0001").state == CaseState.closed
