@@ -66,6 +66,6 @@ def pick(chat: Chat, choices: dict[str, Any], number: int) -> Reply:
 
 def _routing_options(chat: Chat, case_id: int) -> list[dict[str, Any]]:
     try:
-        return case_queries.routing_options(chat.uow, actor_id=chat.person.id, case_id=case_id)
+        return case_queries.routing_options(chat.uow, actor_id=chat.staff.id, case_id=case_id)
     except DomainError:
         return []

@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from server.chat.models import InboundMessage
 from server.core.uow import UnitOfWork
@@ -28,7 +28,8 @@ class Sender:
     """Who sent the message, and what the conversation needs to know about them up front."""
 
     identity: WechatIdentity
-    person: Person
+    person: Person  # the human as a resident: their reports, ratings, opinions
+    staff: Person | None  # the deputy's or staff account this WeChat user is bound to, if any
     has_hall_presence: bool  # entered a hall (the halls service decides whether it is still open)
     media_waiting: bool  # sent photos or a place in the last JOIN_WINDOW that wait for a text
 
@@ -40,7 +41,9 @@ def _sender_query() -> Select:
     waiting = select(InboundMessage.id).where(
         InboundMessage.openid == WechatIdentity.openid, InboundMessage.pending.is_(True),
         InboundMessage.msg_type.in_(MEDIA_KINDS), InboundMessage.received_at >= bindparam("media_since")).exists()
-    return (select(WechatIdentity, Person, in_hall, waiting).join(Person, Person.id == WechatIdentity.person_id)
+    staff = aliased(Person)
+    return (select(WechatIdentity, Person, staff, in_hall, waiting).join(Person, Person.id == WechatIdentity.person_id)
+            .outerjoin(staff, staff.id == WechatIdentity.staff_person_id)
             .where(WechatIdentity.app == bindparam("app"), WechatIdentity.openid == bindparam("openid")))
 
 
@@ -53,7 +56,7 @@ def load_sender(uow: UnitOfWork, session: Session, openid: str, now: datetime) -
     identity = people.find_or_create_resident(uow, openid=openid)
     person = session.get(Person, identity.person_id)
     assert person is not None  # the identity's foreign key guarantees it
-    return Sender(identity, person, has_hall_presence=False, media_waiting=False)
+    return Sender(identity, person, staff=None, has_hall_presence=False, media_waiting=False)
 
 
 @dataclass
@@ -84,10 +87,10 @@ class Chat:
         # Held here, not only in the session's (weak) identity map, so it is loaded once per message.
         if self._sender is None:
             self._sender = load_sender(self.uow, self.session, self.openid, self.now)
-        elif self._sender.person.id != self._sender.identity.person_id:  # bound to an account (绑定) meanwhile
-            person = self.session.get(Person, self._sender.identity.person_id)
-            assert person is not None  # the identity's foreign key guarantees it
-            self._sender = Sender(self._sender.identity, person, self._sender.has_hall_presence,
+        elif (self._sender.staff.id if self._sender.staff else None) != self._sender.identity.staff_person_id:
+            # bound to a staff account (绑定) while this message was handled
+            staff = self.session.get(Person, self._sender.identity.staff_person_id)
+            self._sender = Sender(self._sender.identity, self._sender.person, staff, self._sender.has_hall_presence,
                                   self._sender.media_waiting)
         return self._sender
 
@@ -97,7 +100,15 @@ class Chat:
 
     @property
     def person(self) -> Person:
+        """The sender as a resident."""
         return self.sender.person
+
+    @property
+    def staff(self) -> Person | None:
+        """The sender's deputy or staff account, when this WeChat user is bound to one."""
+        if self.sender.staff is not None and self.sender.staff.is_active:
+            return self.sender.staff
+        return None
 
     def attempt(self, service: Callable[..., T], /, **kwargs: Any) -> T:
         """Call a service inside a savepoint: a DomainError undoes only that call, and the message

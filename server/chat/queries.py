@@ -30,7 +30,8 @@ def list_my_cases(chat: Chat) -> Reply:
 
 def show_case(chat: Chat, number: str) -> Reply:
     case = chat.session.scalar(select(Case).where(Case.tracking_number == number))
-    if case is None or not in_scope(chat.person.as_actor(), case.scope):
+    viewers = [chat.person] + ([chat.staff] if chat.staff is not None else [])
+    if case is None or not any(in_scope(viewer.as_actor(), case.scope) for viewer in viewers):
         return Reply(texts.CASE_NOT_FOUND.format(number=number))
     events = list(chat.session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.sequence)))

@@ -38,8 +38,8 @@ def _short(text: str, limit: int = 18) -> str:
 
 def show_queue(chat: Chat) -> Reply:
     """The cases waiting for the sender's role, the least time left first, numbered."""
-    role = chat.person.role
-    page = case_queries.list_cases(chat.uow, actor_id=chat.person.id, filters=CaseFilter(awaiting_me=True),
+    role = chat.staff.role
+    page = case_queries.list_cases(chat.uow, actor_id=chat.staff.id, filters=CaseFilter(awaiting_me=True),
                                    order="deadline", limit=MAX_QUEUE)
     if not page.items:
         return Reply(texts.QUEUE_EMPTY.format(word=QUEUE_WORDS[role]))
@@ -64,7 +64,7 @@ def _case_by_number(chat: Chat, rest: str, usage: str) -> tuple[Case | None, str
 
 def _act(chat: Chat, service, reply: str, case: Case, **kwargs) -> Reply:
     try:
-        chat.attempt(service, actor_id=chat.person.id, case_id=case.id, **kwargs)
+        chat.attempt(service, actor_id=chat.staff.id, case_id=case.id, **kwargs)
     except DomainError as exc:
         return Reply(exc.message)
     return Reply(reply, case.id)
@@ -97,7 +97,7 @@ def route(chat: Chat, rest: str) -> Reply:
     if problem:
         return problem
     try:
-        options = case_queries.routing_options(chat.uow, actor_id=chat.person.id, case_id=case.id)
+        options = case_queries.routing_options(chat.uow, actor_id=chat.staff.id, case_id=case.id)
     except DomainError as exc:
         return Reply(exc.message)
     if unit_words:
@@ -154,7 +154,7 @@ def resolve(chat: Chat, rest: str) -> Reply:
 def show_case_for_staff(chat: Chat, case_id: int) -> Reply:
     """A case picked from a queue by its number: its summary and what the sender can do next."""
     try:
-        detail = case_queries.get_case_detail(chat.uow, actor_id=chat.person.id, case_id=case_id)
+        detail = case_queries.get_case_detail(chat.uow, actor_id=chat.staff.id, case_id=case_id)
     except DomainError as exc:
         return Reply(exc.message)
     number = detail["tracking_number"]
@@ -164,7 +164,7 @@ def show_case_for_staff(chat: Chat, case_id: int) -> Reply:
         lines.append(f"位置：{detail['location']['label'] or ''}".rstrip("："))
     if detail.get("reporter"):
         lines.append(f"反映人：{detail['reporter']['name']}")
-    lines.append(texts.NEXT_STEP[chat.person.role].format(number=number))
+    lines.append(texts.NEXT_STEP[chat.staff.role].format(number=number))
     return Reply("\n".join(lines), case_id)
 
 

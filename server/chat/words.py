@@ -55,13 +55,14 @@ def is_small_talk(bare: str) -> bool:
 
 
 def is_staff(chat: Chat) -> bool:
-    return chat.person.role not in RESIDENT_ROLES
+    """Bound to a deputy's or staff account (a council member is a resident who may also bind)."""
+    return chat.staff is not None and chat.staff.role not in RESIDENT_ROLES
 
 
 def help_for(chat: Chat) -> str:
     """The commands of the sender's role."""
     if is_staff(chat):
-        return texts.STAFF_HELP[chat.person.role.value] + texts.STAFF_REPORT_HINT
+        return texts.STAFF_HELP[chat.staff.role.value] + texts.STAFF_REPORT_HINT
     return texts.HELP
 
 
@@ -111,7 +112,7 @@ def _numbered_reply(chat: Chat, number: int) -> Reply | None:
 
 def _command(chat: Chat, word: str, rest: str) -> Reply | None:
     """The reply to a command word, or None when the text only looks like one (a resident's "流转站…")."""
-    if word in ROLE_WORDS and chat.person.role not in ROLE_WORDS[word]:
+    if word in ROLE_WORDS and not (is_staff(chat) and chat.staff.role in ROLE_WORDS[word]):
         if rest and find_tracking_number(rest) is None and not is_staff(chat):
             return None
         return Reply(texts.ROLE_ONLY.format(word=word, who=WHO[word]))

@@ -35,7 +35,12 @@ class Person(Base):
 
 
 class WechatIdentity(Base):
-    """One openid of one WeChat app (official account `mp` or mini-program `miniapp`), bound to a person."""
+    """One openid of one WeChat app (official account `mp` or mini-program `miniapp`): one human.
+
+    `person_id` is that human as a resident (their own reports, ratings, opinions). A deputy or staff
+    member who binds this WeChat with a one-time code is linked by `staff_person_id`: the same human acts
+    in that role too, and nothing of their resident self moves.
+    """
 
     __tablename__ = "wechat_identities"
     __table_args__ = (Index("ix_wechat_identities_app_openid", "app", "openid", unique=True),)
@@ -45,6 +50,7 @@ class WechatIdentity(Base):
     openid: Mapped[str] = mapped_column(String(64))
     unionid: Mapped[str | None] = mapped_column(String(64), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    staff_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from server.core.errors import NotFoundError, ValidationError
+from server.core.errors import ConflictError, NotFoundError, ValidationError
 from server.core.uow import UnitOfWork
 from server.people.models import BindCode, Person, WechatIdentity
 from server.people.rules import Role
@@ -105,7 +105,9 @@ def create_bind_code(uow: UnitOfWork, *, person_id: int, ttl: timedelta = BIND_C
 
 
 def bind_wechat(uow: UnitOfWork, *, openid: str, code: str, app: str = MP) -> Person:
-    """Bind this WeChat user to the code's person; the code is used up by the first who claims it."""
+    """Link this WeChat user to the code's deputy or staff account; the code is used up by the first who
+    claims it. The user's resident self (their cases, ratings, opinions) stays theirs. A WeChat user
+    already bound to another account is refused, and the code stays unused."""
     with uow.transaction() as session:
         now = uow.clock.now()
         claimed = session.execute(
@@ -119,7 +121,12 @@ def bind_wechat(uow: UnitOfWork, *, openid: str, code: str, app: str = MP) -> Pe
         if person is None or not person.is_active:
             raise NotFoundError("账号不存在或已停用")
         identity = find_or_create_resident(uow, openid=openid, app=app)
-        identity.person_id = person.id
+        bound_to = identity.staff_person_id
+        if bound_to is not None and bound_to != person.id:
+            other = session.get(Person, bound_to)
+            raise ConflictError(f"这个微信已绑定{other.name if other else '其他'}的工作账号，不能再绑定{person.name}的账号。"
+                                "如需更换，请联系街道人大办解除原绑定。")
+        identity.staff_person_id = person.id
         identity.subscribed = True
         session.flush()
         return person

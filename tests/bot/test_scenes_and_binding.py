@@ -67,7 +67,8 @@ def test_a_deputy_binds_with_a_one_time_code(bot, world):
     phone = Phone(bot)
     bound = phone.scan(f"bind:{code}")
     assert bound.startswith("绑定成功！严民强代表，您好。") and "待接收 —— 本辖区等待接收的反映" in bound
-    assert _identity(bot, phone).person_id == deputy.id
+    assert _identity(bot, phone).staff_person_id == deputy.id
+    assert bot.rows(Person, Person.id == _identity(bot, phone).person_id)[0].name.startswith("微信用户")
     [row] = bot.rows(BindCode, BindCode.code == code)
     assert row.used_at is not None
     assert "绑定码无效" in Phone(bot).scan(f"bind:{code}")  # used up
@@ -102,7 +103,8 @@ def test_jieshou_outside_the_deputys_area_or_by_a_resident_is_refused(bot, world
     resident.say(STORY)
     assert "不在您的辖区" in _deputy_phone(bot, world, "陈海燕").say("接收 MY-20261128-0001")
     assert resident.say("接收 MY-20261128-0001") == "“接收”仅供人大代表使用。回复“帮助”查看您可用的指令。"
-    assert "请回复“接收 编号”" in resident.say("接收")
+    assert "仅供人大代表使用" in resident.say("接收")
+    assert "请回复“接收 编号”" in _deputy_phone(bot, world, "周立群").say("接收")
     assert bot.cases()[0].state == CaseState.submitted
 
 

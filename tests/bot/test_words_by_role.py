@@ -149,3 +149,36 @@ def test_a_unit_lists_its_work_and_resolves_and_cannot_act_out_of_scope(bot, wor
     assert "MY-20261128-0001" not in other.say("待办")
     resident.say("满意")
     assert the_case(bot, "MY-20261128-0001").state == CaseState.closed
+
+
+def test_a_resident_who_binds_as_a_deputy_keeps_their_own_cases_and_ratings(bot, world, resident):
+    assert "MY-20261128-0001" in resident.say(STORY)
+    own = bot.cases()[0]
+    person = world.person("严民强")
+    tokens = requests.post(f"{bot.url}/api/v1/auth/password", timeout=10,
+                           json={"username": person.username, "password": DEMO_PASSWORD}).json()
+    code = requests.post(f"{bot.url}/api/v1/me/bind-code", timeout=10,
+                         headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()["code"]
+    assert resident.say(f"绑定 {code}").startswith("绑定成功！严民强代表")
+    assert "MY-20261128-0001【待接收】" in resident.say("查询")  # still their own report
+    assert the_case(bot, "MY-20261128-0001").reporter_id == own.reporter_id != person.id
+    assert "1. MY-20261128-0001" in resident.say("待接收")  # and now a deputy's queue too
+    assert resident.say("接收 MY-20261128-0001").startswith("您已接收反映")
+    clerk = staff_phone(bot, world, "胡敏")
+    clerk.say("流转 MY-20261128-0001 1")
+    unit = staff_phone(bot, world, "湖滨街道公共管理办公室联络员")
+    unit.say("办结 MY-20261128-0001 已补种")
+    assert resident.say("满意").startswith("感谢评价！反映 MY-20261128-0001")
+    assert the_case(bot, "MY-20261128-0001").state == CaseState.closed
+
+
+def test_a_wechat_user_bound_to_one_account_cannot_be_bound_to_another(bot, world):
+    deputy = staff_phone(bot, world, "严民强")
+    other = world.person("周立群")
+    tokens = requests.post(f"{bot.url}/api/v1/auth/password", timeout=10,
+                           json={"username": other.username, "password": DEMO_PASSWORD}).json()
+    code = requests.post(f"{bot.url}/api/v1/me/bind-code", timeout=10,
+                         headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()["code"]
+    refused = deputy.say(f"绑定 {code}")
+    assert refused.startswith("这个微信已绑定严民强的工作账号，不能再绑定周立群的账号")
+    assert Phone(bot).say(f"绑定 {code}").startswith("绑定成功！周立群代表")  # the code was not used up
