@@ -11,6 +11,7 @@ from server.chat.context import Chat, Reply
 from server.core.clock import LOCAL_ZONE
 
 MAX_LISTED = 10
+MAX_CLOSED = 5
 MAX_EVENTS = 12
 
 
@@ -19,13 +20,23 @@ def _short(text: str, limit: int) -> str:
 
 
 def list_my_cases(chat: Chat) -> Reply:
-    rows = list(chat.session.scalars(
-        select(Case).where(Case.reporter_id == chat.identity.person_id, Case.state.not_in(FINAL_STATES))
-        .order_by(Case.submitted_at.desc(), Case.id.desc()).limit(MAX_LISTED)))
-    if not rows:
+    """The sender's open reports, then their last MAX_CLOSED finished ones."""
+    mine = select(Case).where(Case.reporter_id == chat.identity.person_id)
+    open_rows = list(chat.session.scalars(mine.where(Case.state.not_in(FINAL_STATES))
+                                          .order_by(Case.submitted_at.desc(), Case.id.desc()).limit(MAX_LISTED)))
+    closed_rows = list(chat.session.scalars(mine.where(Case.state.in_(FINAL_STATES))
+                                            .order_by(Case.submitted_at.desc(), Case.id.desc()).limit(MAX_CLOSED)))
+    if not open_rows and not closed_rows:
         return Reply(texts.NO_OPEN_CASES)
-    lines = [f"{case.tracking_number}【{STATE_LABELS[case.state]}】{_short(case.description, 16)}" for case in rows]
-    return Reply("\n".join([texts.OPEN_CASES_HEADER, *lines]))
+    lines = [texts.OPEN_CASES_HEADER] if open_rows else [texts.NO_OPEN_CASES.split("。")[0] + "。"]
+    lines += [_line(case) for case in open_rows]
+    if closed_rows:
+        lines += [texts.CLOSED_CASES_HEADER, *(_line(case) for case in closed_rows)]
+    return Reply("\n".join(lines))
+
+
+def _line(case: Case) -> str:
+    return f"{case.tracking_number}【{STATE_LABELS[case.state]}】{_short(case.description, 16)}"
 
 
 def show_case(chat: Chat, number: str) -> Reply:

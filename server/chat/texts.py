@@ -83,7 +83,10 @@ OPEN_CASES_HEADER = "您的反映（回复“查询 编号”看办理过程）�
 CASE_NOT_FOUND = "没有找到编号为 {number} 的反映，或您无权查看。"
 NOTHING_TO_RATE = "您目前没有待评价的反映。办结后我们会通知您评价。"
 RATED = "感谢评价！反映 {number} 已评为“{label}”，本件已办结。"
-REOPENED = "很抱歉没有让您满意，反映 {number} 已退回重新办理，我们会尽快给您答复。"
+REOPENED = "很抱歉没有让您满意，反映 {number} 已退回重新办理，我们会尽快给您答复。请简单说明不满意的原因，我们会转给承办单位。"
+REASON_NOTED = "已把您说明的原因补充到反映 {number}，承办单位重新办理时会看到。"
+REASON_PREFIX = "不满意原因："
+CLOSED_CASES_HEADER = "最近办结的反映："
 
 NO_TOPICS = "目前没有正在征集意见的议题，请留意社区通知。"
 TOPICS_HEADER = "正在征集意见的议题（回复序号进入议事厅）："

@@ -73,10 +73,9 @@ def handle_text(chat: Chat, content: str) -> Reply:
         return Reply(help_for(chat))
     if bare in MENU_LABELS:
         return events.handle_click(chat, MENU_LABELS[bare])
-    if bare.isdigit() and len(bare) <= 3:
-        numbered = _numbered_reply(chat, int(bare))
-        if numbered is not None:
-            return numbered
+    remembered = choices.last_choices(chat)
+    if remembered is not None and bare.isdigit() and len(bare) <= 3 and remembered.get("kind") != "reason":
+        return choices.pick(chat, remembered, int(bare))
     if bare in RATINGS:
         return rate_latest(chat, RATINGS[bare])
     if bare == "退出":
@@ -86,6 +85,8 @@ def handle_text(chat: Chat, content: str) -> Reply:
         answered = _command(chat, command.group(1), command.group(2).strip())
         if answered is not None:
             return answered
+    if remembered is not None and remembered.get("kind") == "reason" and not is_small_talk(bare):
+        return _reopening_reason(chat, remembered["case_id"], text)
     answered = reports.answer_street(chat, text)
     if answered is not None:
         return answered
@@ -102,12 +103,16 @@ def handle_text(chat: Chat, content: str) -> Reply:
     return reports.report_problem(chat, text)
 
 
-def _numbered_reply(chat: Chat, number: int) -> Reply | None:
-    """A bare number picks from the list the previous reply showed; None when there was no list."""
-    remembered = choices.last_choices(chat)
-    if remembered is None:
-        return None
-    return choices.pick(chat, remembered, number)
+def _reopening_reason(chat: Chat, case_id: int, text: str) -> Reply:
+    case = chat.session.get(Case, case_id)
+    if case is None:
+        return Reply(help_for(chat))
+    try:
+        chat.attempt(cases.add_case_info, actor_id=chat.identity.person_id, case_id=case.id,
+                     text=texts.REASON_PREFIX + text)
+    except DomainError as exc:
+        return Reply(exc.message)
+    return Reply(texts.REASON_NOTED.format(number=case.tracking_number), case.id)
 
 
 def _command(chat: Chat, word: str, rest: str) -> Reply | None:
@@ -146,7 +151,9 @@ def rate_latest(chat: Chat, satisfaction: Satisfaction) -> Reply:
     except DomainError as exc:
         return Reply(exc.message)
     if satisfaction == Satisfaction.dissatisfied:
-        return Reply(texts.REOPENED.format(number=case.tracking_number), case.id)
+        # The next text (unless it is a command) is the reason, added to the reopened case.
+        return Reply(texts.REOPENED.format(number=case.tracking_number), case.id,
+                     choices={"kind": "reason", "case_id": case.id, "ids": []})
     return Reply(texts.RATED.format(number=case.tracking_number, label=SATISFACTION_LABELS[satisfaction]), case.id)
 
 

@@ -182,3 +182,33 @@ def test_a_wechat_user_bound_to_one_account_cannot_be_bound_to_another(bot, worl
     refused = deputy.say(f"绑定 {code}")
     assert refused.startswith("这个微信已绑定严民强的工作账号，不能再绑定周立群的账号")
     assert Phone(bot).say(f"绑定 {code}").startswith("绑定成功！周立群代表")  # the code was not used up
+
+
+def resolve_by_chat(bot, world, number: str) -> None:
+    staff_phone(bot, world, "胡敏").say(f"流转 {number} 湖滨街道公共管理办公室")
+    staff_phone(bot, world, "湖滨街道公共管理办公室联络员").say(f"办结 {number} 已补种绿植")
+
+
+def test_buman_yi_asks_why_and_the_next_text_is_the_reason_on_the_reopened_case(bot, world, resident):
+    resident.say(STORY)
+    resolve_by_chat(bot, world, "MY-20261128-0001")
+    asked = resident.say("不满意")
+    assert "已退回重新办理" in asked and "请简单说明不满意的原因" in asked
+    assert resident.say("补种的树苗第二天就枯了") == "已把您说明的原因补充到反映 MY-20261128-0001，承办单位重新办理时会看到。"
+    case = the_case(bot, "MY-20261128-0001")
+    assert case.state == CaseState.reopened and len(bot.cases()) == 1  # the reason opened no new case
+    timeline = resident.say("查询 MY-20261128-0001")
+    assert "不满意原因：补种的树苗第二天就枯了" in timeline
+
+
+def test_chaxun_lists_open_cases_and_the_last_five_closed_ones(bot, world, resident):
+    for n in range(1, 8):
+        resident.say(f"第{n}处路灯不亮，晚上很黑")
+    for n in range(1, 7):
+        number = f"MY-20261128-{n:04d}"
+        resolve_by_chat(bot, world, number)
+        resident.say("满意")
+    listed = resident.say("查询")
+    assert listed.startswith("您的反映（回复“查询 编号”看办理过程）：\nMY-20261128-0007【待接收】")
+    closed = listed.split("最近办结的反映：\n")[1].splitlines()
+    assert [line[:16] for line in closed] == [f"MY-20261128-{n:04d}" for n in (6, 5, 4, 3, 2)]
