@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from server.cases import duplicates
 from server.cases import service as cases
 from server.cases.models import Case
 from server.cases.service import MAX_DESCRIPTION, Location
@@ -12,6 +13,7 @@ from server.chat.context import JOIN_WINDOW, MEDIA_KINDS, Chat, Reply
 from server.chat.models import InboundMessage
 from server.core.errors import DomainError
 from server.people import service as people
+from server.people.models import Person
 from server.people.rules import Role
 from server.pushes import notifications
 
@@ -66,6 +68,9 @@ def report_problem(chat: Chat, text: str) -> Reply:
         if named is None:
             return streets.ask_street(chat)
         chat.attempt(people.set_resident_street, person_id=person.id, street_id=named.id)
+    earlier = _same_report_earlier(chat, person.id, text)
+    if earlier is not None:
+        return earlier
     waiting = _waiting_media(chat)
     places = [loc for loc in (_location_of(item.payload or {}) for item in waiting if item.msg_type == "location")
               if loc is not None]
@@ -82,6 +87,27 @@ def report_problem(chat: Chat, text: str) -> Reply:
         media = "、".join(dict.fromkeys(MEDIA_WORDS[item.msg_type] for item in waiting))
         return Reply(texts.CASE_RECEIVED_WITH_MEDIA.format(number=case.tracking_number, media=media), case.id)
     return Reply(texts.CASE_RECEIVED.format(number=case.tracking_number), case.id)
+
+
+def _same_report_earlier(chat: Chat, reporter_id: int, text: str) -> Reply | None:
+    """The same resident sending the same problem again within a day: it joins their first report.
+
+    The reporter's row is locked first, so three copies arriving at once are checked one after another
+    and make one case (SQLite's BEGIN IMMEDIATE already serialises the transactions)."""
+    chat.session.execute(select(Person.id).where(Person.id == reporter_id).with_for_update())
+    recent = chat.session.scalars(
+        select(Case).where(Case.reporter_id == reporter_id, Case.state.in_(OPEN_STATES),
+                           Case.submitted_at >= chat.now - duplicates.SAME_REPORTER_WINDOW)
+        .order_by(Case.submitted_at.desc(), Case.id.desc()).limit(20))
+    for case in recent:
+        if duplicates.same_report(case.description, text):
+            if duplicates.normalise(case.description) != duplicates.normalise(text):
+                try:
+                    chat.attempt(cases.add_case_info, actor_id=reporter_id, case_id=case.id, text=text)
+                except DomainError as exc:
+                    return Reply(exc.message)
+            return Reply(texts.ALREADY_REPORTED.format(number=case.tracking_number), case.id)
+    return None
 
 
 def handle_photo(chat: Chat) -> Reply:

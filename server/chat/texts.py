@@ -67,6 +67,7 @@ CASE_RECEIVED = (
     "10分钟内发送的照片、位置会补充到这条反映。回复“查询”可查看进度。"
 )
 CASE_RECEIVED_WITH_MEDIA = "已收到您的反映，编号 {number}（已附上您刚才发送的{media}）。我们将在72小时内办理并答复您。回复“查询”可查看进度。"
+ALREADY_REPORTED = "您已反映过 {number}，已补充到该反映。回复“查询 {number}”可查看进度。"
 PHOTO_JOINED = "照片已补充到反映 {number}。"
 LOCATION_JOINED = "位置已补充到反映 {number}：{label}"
 VOICE_JOINED = "语音内容已补充到反映 {number}。"

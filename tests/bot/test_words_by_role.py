@@ -10,6 +10,7 @@ from server.cases.models import Case
 from server.cases.states import CaseState, Holder
 from server.demo.people import DEMO_PASSWORD
 from server.halls import service as topics
+from tests.concurrency import run_together
 
 from .conftest import Phone
 
@@ -212,3 +213,27 @@ def test_chaxun_lists_open_cases_and_the_last_five_closed_ones(bot, world, resid
     assert listed.startswith("您的反映（回复“查询 编号”看办理过程）：\nMY-20261128-0007【待接收】")
     closed = listed.split("最近办结的反映：\n")[1].splitlines()
     assert [line[:16] for line in closed] == [f"MY-20261128-{n:04d}" for n in (6, 5, 4, 3, 2)]
+
+
+def test_the_same_complaint_twice_joins_the_first_report(bot, world, resident, clock):
+    assert "MY-20261128-0001" in resident.say("小区门口路灯坏了一个多星期，晚上出行不安全")
+    again = resident.say("小区门口路灯坏了一个多星期，晚上出行不安全！！")
+    assert again == "您已反映过 MY-20261128-0001，已补充到该反映。回复“查询 MY-20261128-0001”可查看进度。"
+    reworded = resident.say("小区门口的路灯坏了一个多星期了，晚上出行很不安全")
+    assert reworded.startswith("您已反映过 MY-20261128-0001")
+    assert len(bot.cases()) == 1
+    assert "小区门口的路灯坏了一个多星期了" in resident.say("查询 MY-20261128-0001")  # the new wording joined
+    clock.advance(hours=25)
+    assert "MY-20261129-0001" in resident.say("小区门口路灯坏了一个多星期，晚上出行不安全")  # a day later: new
+
+
+def test_the_same_words_about_another_building_are_another_report(bot, resident):
+    assert "MY-20261128-0001" in resident.say("3号楼电梯坏了三天，老人上下楼困难")
+    assert "MY-20261128-0002" in resident.say("5号楼电梯坏了三天，老人上下楼困难")
+
+
+def test_a_duplicate_sent_three_times_at_once_makes_one_case(bot, world, resident):
+    replies = run_together([lambda: resident.say("3号楼电梯坏了三天，老人上下楼困难")] * 3)
+    assert len(bot.cases()) == 1
+    assert sum("已收到您的反映" in reply for reply in replies) == 1
+    assert sum(reply.startswith("您已反映过") for reply in replies) == 2
