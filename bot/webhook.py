@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, request
 
 from bot.envelope import MAX_BODY_BYTES, EnvelopeError, WechatKeys, open_envelope, verify
+from bot.journal import Intake
 from bot.limits import RATE_LIMITED, OpenidRateLimiter
-from server.chat import handle_inbound
 from server.chat.texts import UNSUPPORTED
 from server.web.errors import error_response
 from server.web.runtime import current_runtime
@@ -23,7 +23,7 @@ def _xml(body: str) -> Response:
     return Response(body, mimetype="application/xml" if body != "success" else "text/plain")
 
 
-def build_blueprint(limiter: OpenidRateLimiter) -> Blueprint:
+def build_blueprint(limiter: OpenidRateLimiter, intake: Intake) -> Blueprint:
     bp = Blueprint("wechat", __name__, url_prefix="/wechat")
 
     @bp.errorhandler(EnvelopeError)
@@ -57,6 +57,7 @@ def build_blueprint(limiter: OpenidRateLimiter) -> Blueprint:
         if not envelope.known:
             # A kind wechatpy does not know: nothing stored; events need no answer, messages get help.
             return _xml(envelope.seal("" if envelope.fields["msg_type"] == "event" else UNSUPPORTED))
-        return _xml(envelope.seal(handle_inbound(current_runtime().uow(), envelope.fields)))
+        # The database gets a short budget; if it cannot take the message, the journal does (bot.journal).
+        return _xml(envelope.seal(intake.answer(current_runtime(), envelope.fields)))
 
     return bp

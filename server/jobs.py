@@ -84,6 +84,7 @@ def dispatch_outbox_job(runtime: Runtime) -> Any:
 
 def _builtin_jobs() -> list[PeriodicJob]:
     return [
+        PeriodicJob("journal", replay_journal_job, JOURNAL_SECONDS),
         PeriodicJob("deadlines", sweep_deadlines_job, DEADLINE_SWEEP_SECONDS),
         PeriodicJob("dispatch", dispatch_outbox_job, DISPATCH_SECONDS),
         PeriodicJob("halls", halls_schedule_job, HALLS_SECONDS),
@@ -165,3 +166,17 @@ def parse_intervals(values: tuple[str, ...]) -> dict[str, float]:
             raise ValueError(f"interval for {name} must be positive")
     return overrides
 
+
+
+JOURNAL_SECONDS = 10
+
+
+def replay_journal_job(runtime: Runtime) -> dict[str, Any]:
+    """Replay the messages this host journalled while the database was down (bot.journal), in order.
+
+    The journal is a file of this host: every host's scheduler replays its own; a file lock keeps
+    two processes of one host from replaying at once.
+    """
+    from server.chat.journal import inbound_journal, replay_journal
+
+    return replay_journal(runtime.uow, inbound_journal(runtime))

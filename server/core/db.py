@@ -22,6 +22,9 @@ NAMING_CONVENTION = {
 }
 
 
+PG_CONNECT_TIMEOUT_SECONDS = 2  # unless DATABASE_URL says `?connect_timeout=N`
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -56,6 +59,9 @@ def make_engine(url: str, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
+    if "connect_timeout" not in parsed.query:
+        # libpq waits forever for an unreachable host by default; its minimum is 2 seconds.
+        kwargs.setdefault("connect_args", {"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS})
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     miniapp_template_id: str = Field("minyi-notice", alias="MINIAPP_TEMPLATE_ID")
     redis_prefix: str = Field("minyi", min_length=1, alias="MINYI_REDIS_PREFIX")
     reminder_hours: Annotated[tuple[int, ...], NoDecode] = Field((24, 48, 66), alias="MINYI_REMINDER_HOURS")
+    # How long the webhook lets the database take a message (pool, connect and statements together;
+    # PostgreSQL's statement and lock timeouts are set to it too) before it journals the message to
+    # disk instead and answers at once: well inside WeChat's 5 seconds.
+    bot_db_budget_seconds: float = Field(1.5, gt=0, le=4, alias="MINYI_BOT_DB_BUDGET_SECONDS")
 
     @field_validator("database_url")
     @classmethod

@@ -106,3 +106,12 @@ TITLES = {
 def push_text(kind: str, payload: Payload) -> str:
     """The text for one outbox row; KeyError for a kind that is not a push."""
     return TEXTS[kind](payload)
+
+
+def inbound_reply(payload: Payload) -> str:
+    """The answer to a message the webhook journalled while the database was down, sent once it is back."""
+    return _get(payload, "text", "您的消息已登记，回复“查询”可查看进度。")
+
+
+TEXTS[inbound_reply.__name__] = inbound_reply
+TITLES[inbound_reply.__name__] = "消息已登记"

@@ -23,6 +23,7 @@ PAYLOADS = {
     "topic_closing": {"topic_title": "老旧小区加装电梯", "topic_id": 7},
     "topic_concluded": {"topic_title": "老旧小区加装电梯", "topic_id": 7},
     "opinion_replied": {"topic_title": "老旧小区加装电梯", "reply": "感谢建议，已纳入方案"},
+    "inbound_reply": {"text": "已收到您的反映，编号 MY-20261128-0001。"},
 }
 CASE_ENGINE_KINDS = {"case_submitted", "case_accepted", "case_auto_forwarded", "case_routed", "case_resolved",
                      "case_reopened", "case_rejected", "case_merged", "case_escalated"}
