@@ -124,6 +124,10 @@ def suffix_code(suffix: str) -> str:
             "便民服务中心": "services"}[suffix]
 
 
+# How well each street's offices and units work in the demo (the seed's 赛马晾晒 needs differences).
+STREET_QUALITY = {"hubin": 0.97, "caihe": 0.94, "kaixuan": 0.9, "xiaoying": 0.87, "qingbo": 0.84, "wangjiang": 0.8}
+
+
 def _make_history(runtime: Runtime, case_count: int) -> int:
     """Past cases with realistic timings: most resolved inside 72 h and rated, some not."""
     rng = random.Random(2018)
@@ -137,6 +141,7 @@ def _make_history(runtime: Runtime, case_count: int) -> int:
         unit_staff = {p.handling_unit_id: p for p in session.scalars(select(Person).where(Person.role == Role.handling_unit))}
         rules = {(r.category_id, r.street_id): r.handling_unit_id for r in session.scalars(select(RoutingRule))}
         district = session.scalar(select(Person).where(Person.role == Role.district_committee))
+        quality = {street.id: STREET_QUALITY.get(street.code, 0.9) for street in session.scalars(select(Street))}
     starts = sorted(now - timedelta(days=HISTORY_DAYS) + timedelta(seconds=rng.uniform(0, HISTORY_DAYS * 86400))
                     for _ in range(case_count))
     made = 0
@@ -148,14 +153,15 @@ def _make_history(runtime: Runtime, case_count: int) -> int:
         made += 1
         # A step the engine refuses is simply where this story stops.
         with contextlib.suppress(DomainError):
-            _play(uow, clock, rng, case, deputies, offices, unit_staff, rules, district, now)
+            _play(uow, clock, rng, case, deputies, offices, unit_staff, rules, district, now,
+                  quality[case.street_id])
     with uow.transaction() as session:
         # Past pushes belong to the past: the demo must not send them now.
         session.execute(delete(OutboxMessage))
     return made
 
 
-def _play(uow, clock, rng, case, deputies, offices, unit_staff, rules, district, now) -> None:
+def _play(uow, clock, rng, case, deputies, offices, unit_staff, rules, district, now, quality: float) -> None:
     def step(hours: float) -> bool:
         clock.advance(hours=hours)
         return clock.now() < now
@@ -175,7 +181,7 @@ def _play(uow, clock, rng, case, deputies, offices, unit_staff, rules, district,
         return
     unit_id = rules.get((case.category_id, case.street_id)) or next(iter(unit_staff))
     cases.route_case(uow, actor_id=office.id, case_id=case.id, unit_id=unit_id)
-    late = rng.random() < 0.05
+    late = rng.random() < 0.02 + (1 - quality) * 0.5
     if not step(rng.uniform(80, 100) if late else rng.uniform(4, 50)):
         return
     if late:
@@ -189,11 +195,24 @@ def _play(uow, clock, rng, case, deputies, offices, unit_staff, rules, district,
     if not step(rng.uniform(1, 30)):
         return
     roll = rng.random()
-    if roll < 0.9:
+    if roll < quality - 0.12:
         cases.rate_case(uow, actor_id=case.reporter_id, case_id=case.id, satisfaction=Satisfaction.satisfied)
-    elif roll < 0.95:
+    elif roll < quality:
         cases.rate_case(uow, actor_id=case.reporter_id, case_id=case.id,
                         satisfaction=Satisfaction.basically_satisfied)
+    elif roll < quality + (1 - quality) * 0.6:
+        # 不满意: back to the unit (重办), fixed again and rated once more.
+        cases.rate_case(uow, actor_id=case.reporter_id, case_id=case.id, satisfaction=Satisfaction.dissatisfied,
+                        comment="问题没有彻底解决")
+        if not step(rng.uniform(6, 40)):
+            return
+        cases.resolve_case(uow, actor_id=unit_staff[unit_id].id, case_id=case.id,
+                           feedback="已重新处理并现场复核，问题已解决。")
+        if not step(rng.uniform(2, 24)):
+            return
+        cases.rate_case(uow, actor_id=case.reporter_id, case_id=case.id,
+                        satisfaction=rng.choice([Satisfaction.basically_satisfied, Satisfaction.dissatisfied,
+                                                 Satisfaction.satisfied]))
     elif clock.now() + timedelta(days=7) < now:
         clock.advance(days=7)
         cases.auto_close_case(uow, case_id=case.id)
