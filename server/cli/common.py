@@ -28,3 +28,11 @@ def opened_runtime(clock: Clock | None = None) -> Iterator[Runtime]:
         yield runtime
     finally:
         runtime.dispose()
+
+
+def served_settings(settings: Settings, host: str, port: int, environ: dict[str, str]) -> Settings:
+    """Without MINYI_PUBLIC_URL, links in pushes and the sandbox's WeChat API follow the port served."""
+    if environ.get("MINYI_PUBLIC_URL"):
+        return settings
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return settings.model_copy(update={"public_url": f"http://{shown}:{port}"})

@@ -44,6 +44,14 @@ def test_sweep_at_acts_as_of_that_instant_and_prints_a_summary(world, runtime, d
     assert json.loads(out)["at"] == "2026-12-01T00:00:00+00:00"
 
 
+def test_sweep_at_a_future_instant_leaves_the_public_ranking_alone(world, runtime, database_url, tmp_path):
+    future = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    code, out, err = run_minyi("sweep", "--at", future, env=minyi_env(database_url, tmp_path))
+    assert code == 0, err
+    assert "street_ranking" not in json.loads(out)["jobs"] and "deadlines" in json.loads(out)["jobs"]
+    assert "street_ranking job is left out" in err
+
+
 def test_sweep_refuses_a_bad_time_or_job_and_changes_nothing(world, runtime, database_url, tmp_path):
     case = world.create_case()
     env = minyi_env(database_url, tmp_path)

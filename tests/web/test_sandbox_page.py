@@ -35,6 +35,8 @@ def test_a_resident_reports_and_a_deputy_binds_and_accepts(live_server, world, b
     page.fill("#text", f"接收 {number}")
     page.press("#text", "Enter")
     page.wait_for_selector(f".log .bot:has-text('您已接收反映 {number}')")
+    page.reload()  # the deputy's conversation is still there after a reload
+    page.wait_for_selector(f".log .bot:has-text('您已接收反映 {number}')")
     page.screenshot(path=str(tmp_path / f"sandbox-{viewport['width']}.png"), full_page=True)
     # nothing overflows sideways at phone width
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]

@@ -11,14 +11,40 @@
   function openid() {
     return $("openid").value.trim();
   }
+  // Each WeChat user's conversation is kept in this browser, so a reload or switching back shows it again.
+  const HISTORY_LIMIT = 200;
+  function historyKey(id) {
+    return "minyi-sandbox-history:" + id;
+  }
+  function loadHistory(id) {
+    try {
+      return JSON.parse(localStorage.getItem(historyKey(id)) || "[]");
+    } catch (error) {
+      return [];
+    }
+  }
+  function remember(kind, text, image) {
+    const items = loadHistory(openid());
+    // photos are not kept (localStorage is small): the bubble says one was sent
+    items.push({ kind: kind, text: text || (image ? "［照片］" : "") });
+    try {
+      localStorage.setItem(historyKey(openid()), JSON.stringify(items.slice(-HISTORY_LIMIT)));
+    } catch (error) { /* storage full: the chat goes on, unsaved */ }
+  }
   function setOpenid(value) {
     $("openid").value = value;
     localStorage.setItem("minyi-sandbox-openid", value);
     log.innerHTML = "";
     seenPushes.clear();
+    for (const item of loadHistory(value)) show(item.kind, item.text);
   }
 
   function add(kind, text, image) {
+    show(kind, text, image);
+    remember(kind, text, image);
+  }
+
+  function show(kind, text, image) {
     const item = document.createElement("li");
     item.className = kind;
     if (image) {
@@ -61,8 +87,12 @@
       const data = await call("pushes?openid=" + encodeURIComponent(openid()));
       for (const push of data.pushes) {
         const key = push.at + JSON.stringify(push.body);
-        if (seenPushes.has(key)) continue;
+        const seenKey = "minyi-sandbox-seen:" + openid();
+        const seen = new Set(JSON.parse(localStorage.getItem(seenKey) || "[]"));
+        if (seenPushes.has(key) || seen.has(key)) continue;
         seenPushes.add(key);
+        seen.add(key);
+        localStorage.setItem(seenKey, JSON.stringify([...seen].slice(-HISTORY_LIMIT)));
         add("push", describe(push.body));
       }
     } catch (error) { /* the page keeps working while the server restarts */ }
@@ -131,7 +161,6 @@
     }
   });
 
-  $("openid").value = localStorage.getItem("minyi-sandbox-openid") || randomOpenid();
-  localStorage.setItem("minyi-sandbox-openid", $("openid").value);
+  setOpenid(localStorage.getItem("minyi-sandbox-openid") || randomOpenid());
     setInterval(pollPushes, 3000);
 })();
