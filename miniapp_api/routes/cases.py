@@ -17,6 +17,7 @@ from miniapp_api.schemas.cases import (
     InboxQuery,
     LocationIn,
     RoutingOptions,
+    SimilarCases,
     SubmitCaseIn,
 )
 from miniapp_api.views import answer
@@ -101,6 +102,14 @@ def submit(body: SubmitCaseIn):
 @bp.get("/cases/<int:case_id>", summary="反映详情（时间线、图片、办理反馈）", responses={200: CaseDetail, **errors(404)})
 def get_case(path: CasePath):
     return detail(path.case_id)
+
+
+@bp.get("/cases/<int:case_id>/similar", summary="可能重复的反映（同街道7天内：同类且相距200米内，或描述相似），供合并",
+        responses={200: SimilarCases, **errors(404)})
+@roles(OFFICES)
+def similar(path: CasePath):
+    items = case_queries.similar_cases(current_runtime().uow(), actor_id=current_person_id(), case_id=path.case_id)
+    return answer(SimilarCases, {"items": items})
 
 
 @bp.get("/cases/<int:case_id>/routing-options", summary="可流转的承办单位（规则建议的排在最前）",

@@ -142,6 +142,15 @@ class RoutingOptions(Out):
     items: list[RoutingOption]
 
 
+class SimilarCase(CaseSummary):
+    reason: str = Field(description="nearby: same category within 200 m; similar: a similar text")
+    distance_metres: int | None
+
+
+class SimilarCases(Out):
+    items: list[SimilarCase]
+
+
 class RejectIn(In):
     reason: str = Field(min_length=1, max_length=1000)
 

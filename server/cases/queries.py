@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from server.cases import duplicates
 from server.cases.models import Case, CaseAttachment, CaseEvent
 from server.cases.rules import ACTION_LABELS
 from server.cases.service import load_actor
@@ -277,3 +278,32 @@ def duty_record(uow: UnitOfWork, *, actor_id: int) -> dict[str, int]:
         keys = ("accepted", "forwarded", "resolved", "closed", "satisfied", "dissatisfied", "open_in_area",
                 "overdue_in_area")
         return {key: int(row[key] or 0) for key in keys}
+
+
+def similar_cases(uow: UnitOfWork, *, actor_id: int, case_id: int, limit: int = 5) -> list[dict[str, Any]]:
+    """Other reports of the same street within a week that may be the same problem: merge candidates
+    for the street office (same category nearby, or a similar text)."""
+    with uow.transaction() as session:
+        actor = load_actor(session, actor_id)
+        case = visible_case(session, actor, case_id)
+        window = duplicates.OTHERS_WINDOW
+        others = list(session.scalars(select(Case).where(
+            Case.street_id == case.street_id, Case.id != case.id,
+            Case.state.not_in([CaseState.merged, CaseState.rejected]),
+            Case.submitted_at >= case.submitted_at - window, Case.submitted_at <= case.submitted_at + window)
+            .order_by(Case.submitted_at.desc()).limit(200)))
+        found = []
+        for other in others:
+            metres = None
+            if None not in (case.latitude, case.longitude, other.latitude, other.longitude):
+                metres = duplicates.distance_metres((case.latitude, case.longitude), (other.latitude, other.longitude))
+            reason = duplicates.merge_candidate(case.description, other.description,
+                                                same_category=case.category_id == other.category_id
+                                                and case.category_id is not None, metres=metres)
+            if reason:
+                found.append((other, reason, metres))
+        found = found[:limit]
+        names = _names(session, [other for other, _, _ in found])
+        now = uow.clock.now()
+        return [{**case_summary(actor, other, names, now), "reason": reason,
+                 "distance_metres": round(metres) if metres is not None else None} for other, reason, metres in found]

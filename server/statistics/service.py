@@ -64,7 +64,8 @@ def _resolved_in_time(session: Session):
 
 def _resolve_hours(session: Session, since: datetime, until: datetime) -> dict[int, tuple[float, float]]:
     """Median and p90 hours from submission to resolution, per street."""
-    resolved = and_(Case.resolved_at.is_not(None), Case.submitted_at >= since, Case.submitted_at < until)
+    resolved = and_(Case.resolved_at.is_not(None), Case.submitted_at >= since, Case.submitted_at < until,
+                    Case.state != CaseState.merged)
     if session.get_bind().dialect.name == "postgresql":
         hours = func.extract("epoch", Case.resolved_at - Case.submitted_at) / 3600.0
         rows = session.execute(
@@ -100,8 +101,9 @@ def rank_streets(uow: UnitOfWork, *, since: datetime | None = None, until: datet
                 _as_int(Case.accepted_at.is_not(None)),
                 _as_int(_resolved_in_time(session)),
             )
-            .join(Case, and_(Case.street_id == Street.id, Case.submitted_at >= since, Case.submitted_at < until),
-                  isouter=True)
+            # A merged duplicate is the same problem as the case it joined: it counts once, there.
+            .join(Case, and_(Case.street_id == Street.id, Case.submitted_at >= since, Case.submitted_at < until,
+                             Case.state != CaseState.merged), isouter=True)
             .group_by(Street.id, Street.name).order_by(Street.id)
         ).all()
         hours = _resolve_hours(session, since, until)

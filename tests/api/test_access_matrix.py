@@ -67,6 +67,8 @@ TABLE = [
         {"reason": "不属于受理范围"}),
     Row("merge", "POST", "/cases/{case}/merge", "submitted", only({"office": (200, 404), "district": (200, 200)}),
         lambda ctx, side: {"into_case_id": ctx.new_case(side).id}),
+    Row("similar reports", "GET", "/cases/{case}/similar", "submitted",
+        only({"office": (200, 404), "district": (200, 200)})),
     Row("escalate", "POST", "/cases/{case}/escalate", "routed", only({"office": (200, 404)}),
         {"reason": "超出街道职权"}),
     Row("resolve", "POST", "/cases/{case}/resolve", "routed", only({"unit": (200, 404)}), {"feedback": "已处理完毕"}),

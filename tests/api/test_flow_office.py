@@ -55,6 +55,24 @@ def test_merge_duplicates_within_the_street_only(live):
     assert hidden.status_code == 404
 
 
+def test_the_office_is_offered_other_residents_reports_of_the_same_problem_to_merge(live, clock):
+    world = live.world
+    first = world.create_case(description="祖庙巷口的路灯坏了好几天")
+    similar = world.create_case(reporter="沈建华", description="祖庙巷口路灯坏了")
+    world.create_case(reporter="马丽", description="菜市场有商家卖过期食品")  # another problem
+    world.create_case(reporter="朱伟", description="祖庙巷口的路灯坏了好几天")  # 凯旋: another street
+    clock.advance(days=8)
+    late = world.create_case(reporter="马丽", description="祖庙巷口的路灯坏了")  # over a week later
+    office = live.sign_in(world.office("hubin"))
+    offered = office.get(f"/cases/{first.id}/similar").get_json()["items"]
+    assert [(item["id"], item["reason"]) for item in offered] == [(similar.id, "similar")]
+    assert late.id not in [item["id"] for item in offered]
+    assert live.sign_in(world.person("严民强")).get(f"/cases/{first.id}/similar").status_code == 403
+    merged = office.post(f"/cases/{similar.id}/merge", json={"into_case_id": first.id})
+    assert merged.get_json()["state"] == "merged"
+    assert office.get(f"/cases/{first.id}/similar").get_json()["items"] == []
+
+
 def test_escalation_goes_to_the_district_which_reroutes_to_any_unit(live):
     world = live.world
     office = live.sign_in(world.office("hubin"))

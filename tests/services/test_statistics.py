@@ -37,6 +37,15 @@ def test_rankings_follow_the_share_resolved_inside_72_hours(world, runtime, cloc
     assert ranking["清波街道"]["cases"] == 0 and ranking["清波街道"]["resolved_within_72h_rate"] is None
 
 
+def test_a_merged_duplicate_counts_once(world, runtime, clock):
+    first = world.create_case()
+    duplicate = world.create_case(reporter="沈建华", description="祖庙巷51号绿化枯死了")
+    cases.merge_case(runtime.uow(), actor_id=world.office("hubin").id, case_id=duplicate.id, into_case_id=first.id)
+    clock.advance(minutes=1)
+    hubin = {row["street_name"]: row for row in rank_streets(runtime.uow())}["湖滨街道"]
+    assert hubin["cases"] == 1 and hubin["open"] == 1
+
+
 def test_demo_history_gives_every_street_figures(runtime):
     load_demo(runtime, case_count=60)
     ranking = rank_streets(runtime.uow())
