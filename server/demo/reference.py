@@ -23,15 +23,22 @@ STREET_UNITS = [
 DISTRICT_UNITS = [("上城交警大队", Platform.governance)]
 
 # (code, name, platform, keywords, unit: a street-unit suffix or a district unit's name)
+FALLBACK_CATEGORY = "other"
+# Keywords are matched without regard to case, so English and mixed texts find their category too.
 CATEGORIES = [
     ("greenery", "城市管理·绿化环境", Platform.governance,
-     "绿化,枯萎,补种,树木,草坪,垃圾,环境,卫生,保洁", "公共管理办公室"),
+     "绿化,枯萎,补种,树木,草坪,垃圾,环境,卫生,保洁,tree,trees,grass,garbage,trash,rubbish,litter,dirty",
+     "公共管理办公室"),
     ("traffic", "交通安全", Platform.governance,
-     "交通,马路,横穿,斑马线,红绿灯,隔离栏,停车,车辆,过街", "上城交警大队"),
+     "交通,马路,横穿,斑马线,红绿灯,隔离栏,停车,车辆,过街,traffic,crossing,parking,parked,car,cars,"
+     "zebra,jaywalk", "上城交警大队"),
     ("facilities", "公共设施", Platform.services,
-     "路灯,井盖,电梯,道路,破损,坑洼,设施,座椅,无障碍", "便民服务中心"),
+     "路灯,井盖,电梯,道路,破损,坑洼,设施,座椅,无障碍,streetlight,street light,lamp,manhole,elevator,lift,"
+     "pothole,bench,sidewalk,pavement,broken,wheelchair", "便民服务中心"),
     ("enforcement", "违建与噪音", Platform.enforcement,
-     "违建,搭建,噪音,扰民,占道,油烟,夜间施工", "综合行政执法队"),
+     "违建,搭建,噪音,扰民,占道,油烟,夜间施工,noise,noisy,loud,construction,illegal building", "综合行政执法队"),
     ("market", "市场秩序与食品安全", Platform.market,
-     "食品,商家,价格,过期,餐馆,市场,卫生许可", "市场监管所"),
+     "食品,商家,价格,过期,餐馆,市场,卫生许可,food,expired,restaurant,shop,price,market", "市场监管所"),
+    # No keyword matched: the street office re-classifies it when it triages.
+    (FALLBACK_CATEGORY, "其他（待街道研判分类）", Platform.governance, "", "公共管理办公室"),
 ]
