@@ -36,7 +36,6 @@ class CaseAction(StrEnum):
     resolve = "resolve"
     rate = "rate"
     reopen = "reopen"
-    close = "close"
     auto_close = "auto_close"
     reject = "reject"
     merge = "merge"

@@ -110,24 +110,6 @@ def create_case_from_opinion(uow: UnitOfWork, *, actor_id: int, opinion_id: int,
         return _make_case(uow, actor, topic, _topic_opinion(session, topic, opinion_id), unit_id)
 
 
-def add_follow_up(uow: UnitOfWork, *, actor_id: int, topic_id: int, description: str,
-                  opinion_id: int | None = None) -> TopicFollowUp:
-    """Record something the organizer will do after the topic that is not a case."""
-    with uow.transaction() as session:
-        actor = load_person(session, actor_id).as_actor()
-        topic = lock_topic(session, topic_id)
-        check_organizer(actor, topic.street_id)
-        if opinion_id is not None:
-            _topic_opinion(session, topic, opinion_id)
-        item = TopicFollowUp(topic_id=topic.id, opinion_id=opinion_id, created_at=uow.clock.now(),
-                             description=clean_text(description, field="后续事项", limit=MAX_NOTE))
-        session.add(item)
-        record(session, topic, TopicAction.follow_up, actor, uow.clock.now(), opinion_id=opinion_id,
-               note=item.description)
-        session.flush()
-        return item
-
-
 def opinion_for_case(uow: UnitOfWork, *, case_id: int) -> Opinion | None:
     """The hall opinion a case was made from (the link back from the core loop), if any."""
     with uow.transaction() as session:

@@ -35,15 +35,10 @@ class Route:
     openid: str
 
 
-def routes_for(session: Session, person_id: int | None, now: datetime) -> tuple[list[Route], str | None]:
-    """The routes to try in order, or ([], reason) when the person cannot be reached on WeChat."""
-    return routes_for_many(session, [person_id], now)[person_id]
-
-
 def routes_for_many(session: Session, person_ids: Iterable[int | None],
                     now: datetime) -> dict[int | None, tuple[list[Route], str | None]]:
-    """`routes_for` for many recipients at once, in two queries (people, then their identities); only
-    the columns the routes need are read, no ORM objects are built."""
+    """Each recipient's routes to try in order, or ([], reason) when they cannot be reached on WeChat;
+    two queries for them all (people, then their identities), reading only the columns routes need."""
     wanted = set(person_ids)
     ids = sorted(person_id for person_id in wanted if person_id is not None)
     people: dict[int, Any] = {}
