@@ -45,6 +45,16 @@ class CaseAction(StrEnum):
     remind = "remind"
 
 
+class Source(StrEnum):
+    """Where a case, or a hall opinion, came from; halls share this vocabulary."""
+
+    miniapp = "miniapp"
+    wechat = "wechat"  # the WeChat bot: a chat message to the official account
+    hall = "hall"  # a case an organizer made from a hall opinion
+    demo = "demo"  # `minyi demo` data
+    bench = "bench"  # cases the benchmark writes straight into the table (bench/seed.py)
+
+
 class Satisfaction(StrEnum):
     satisfied = "satisfied"
     basically_satisfied = "basically_satisfied"
