@@ -1,4 +1,5 @@
-"""Periodic jobs (APScheduler 3.11): one deadline sweep, the outbox dispatcher, and registered extras.
+"""Periodic jobs (APScheduler 3.11): the deadline sweep, the push dispatcher, the chat's photo fetcher,
+the halls' schedule, the street ranking, and registered extras.
 
 There is ONE job per kind of work, never one per case: each run asks the database what is due.
 Any number of scheduler processes may run at once on any number of hosts; correctness comes from
@@ -33,6 +34,7 @@ STREET_RANKING_SECONDS = 300  # the panoramic window's figures are at most this 
 DISPATCH_SECONDS = 5
 DISPATCH_LIMIT = 100
 DISPATCH_ROUNDS = 10  # at most this many batches of DISPATCH_LIMIT per run
+MEDIA_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -82,11 +84,19 @@ def dispatch_outbox_job(runtime: Runtime) -> Any:
     return totals
 
 
+def fetch_media_job(runtime: Runtime) -> Any:
+    """Download the photos residents sent by chat and attach them to their cases."""
+    from server.chat.media import fetch_due_media
+
+    return fetch_due_media(runtime.uow(), runtime.wechat)
+
+
 def _builtin_jobs() -> list[PeriodicJob]:
     return [
         PeriodicJob("journal", replay_journal_job, JOURNAL_SECONDS),
         PeriodicJob("deadlines", sweep_deadlines_job, DEADLINE_SWEEP_SECONDS),
         PeriodicJob("dispatch", dispatch_outbox_job, DISPATCH_SECONDS),
+        PeriodicJob("media", fetch_media_job, MEDIA_SECONDS),
         PeriodicJob("halls", halls_schedule_job, HALLS_SECONDS),
         PeriodicJob("street_ranking", street_ranking_job, STREET_RANKING_SECONDS),
     ]

@@ -1,7 +1,7 @@
 """chat: the numbered list a reply showed, so a bare number sent next picks from it
 
 Revision ID: c41a7e2d9b10
-Revises: 3b7c1d9e2f40
+Revises: 5d2a8c41e7b9
 Create Date: 2026-12-03 16:50:00.000000
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = 'c41a7e2d9b10'
-down_revision = '3b7c1d9e2f40'
+down_revision = '5d2a8c41e7b9'
 branch_labels = None
 depends_on = None
 

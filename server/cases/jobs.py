@@ -31,6 +31,7 @@ from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
 from server.cases import deadlines as rules
+from server.cases import holders
 from server.cases import service as cases
 from server.cases.models import Case, CaseReminder
 from server.cases.states import OPEN_STATES, CaseState, Holder
@@ -158,7 +159,7 @@ def _remind(uow: UnitOfWork, session: Session, case: Case, now: datetime,
         return outcome
     latest = crossed[-1]
     sendable = now < case.deadline_at
-    people = notifications.holder_ids(session, case) if sendable else []
+    people = holders.holder_ids(session, case) if sendable else []
     for threshold in crossed[:-1]:
         outcome["reminders_claimed"] += _claim(session, case.id, threshold, 0, now)
     if not _claim(session, case.id, latest, len(people), now):
@@ -168,8 +169,7 @@ def _remind(uow: UnitOfWork, session: Session, case: Case, now: datetime,
         return outcome
     hours_left = rules.hours_left(case.deadline_at, now)
     payload = {"tracking_number": case.tracking_number, "hours_left": hours_left, "threshold": latest}
-    notifications.push_to(session, people, kind="case_reminder", now=now, case=case, payload=payload,
-                          dedupe=str(latest))
+    holders.push_about(session, case, people, kind="case_reminder", now=now, payload=payload, dedupe=str(latest))
     if not people:
         log.warning("case %s reached %s h but nobody holds it (%s)", case.tracking_number, latest, case.holder)
     cases.record_reminder(uow, case_id=case.id, note=f"已超过{latest}小时，距72小时期限还剩{hours_left}小时",
@@ -184,8 +184,8 @@ def _mark_overdue(uow: UnitOfWork, session: Session, case: Case, now: datetime) 
     if case.state == CaseState.escalated:
         # Escalated by hand before the deadline: already with the district committee, who hear it is late.
         cases.record_reminder(uow, case_id=case.id, note=OVERDUE_REASON, data={"overdue": True}, overdue=True)
-        notifications.notify_holders(session, case, kind="case_overdue", now=now,
-                                     payload={"reason": OVERDUE_REASON}, dedupe_suffix="overdue")
+        holders.notify_holders(session, case, kind="case_overdue", now=now,
+                               payload={"reason": OVERDUE_REASON}, dedupe_suffix="overdue")
     else:
         cases.escalate_case(uow, actor_id=None, case_id=case.id, reason=OVERDUE_REASON, overdue=True)
     offices = session.scalars(select(Person).where(Person.role == Role.street_office, Person.is_active.is_(True),

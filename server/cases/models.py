@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.cases.rules import CaseScope
-from server.cases.states import CaseAction, CaseState, Holder, Satisfaction
+from server.cases.states import CaseAction, CaseState, Holder, Satisfaction, Source
 from server.core.column_types import JSONType, enum_column
 from server.core.db import Base, UTCDateTime
 from server.people.rules import Role
@@ -46,7 +46,7 @@ class Case(Base):
     handling_unit_id: Mapped[int | None] = mapped_column(ForeignKey("handling_units.id"))
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
-    source: Mapped[str] = mapped_column(String(16), default="miniapp")
+    source: Mapped[Source] = mapped_column(enum_column(Source, length=16), default=Source.miniapp)
     location_label: Mapped[str | None] = mapped_column(String(256))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)

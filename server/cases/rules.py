@@ -70,7 +70,6 @@ ACTION_LABELS = {
     CaseAction.resolve: "办结反馈",
     CaseAction.rate: "评价",
     CaseAction.reopen: "不满意，重办",
-    CaseAction.close: "关闭",
     CaseAction.auto_close: "7天未评价，自动关闭",
     CaseAction.reject: "不予受理",
     CaseAction.merge: "合并至其他反映",

@@ -13,11 +13,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from server.cases import rules as case_rules
 from server.cases.deadlines import deadline_for
+from server.cases.holders import notify_holders
 from server.cases.models import Case, CaseAttachment, CaseEvent, TrackingCounter
-from server.cases.states import FINAL_STATES, CaseAction, CaseState, Holder, Satisfaction
+from server.cases.states import FINAL_STATES, CaseAction, CaseState, Holder, Satisfaction, Source
 from server.cases.tracking import format_tracking_number, local_day
-from server.core.db import insert_for
+from server.core.db import insert_for, lock_row
 from server.core.errors import ConflictError, NotFoundError, ValidationError
+from server.core.text import clean_text
 from server.core.uow import UnitOfWork
 from server.files.models import Attachment
 from server.people.models import Person
@@ -25,6 +27,7 @@ from server.people.rules import Actor, Role
 from server.places.models import Category, HandlingUnit
 from server.places.service import resolve_place
 from server.pushes import notifications
+from server.pushes.states import OutboxKind
 
 MAX_DESCRIPTION = 2000
 MAX_NOTE = 1000
@@ -46,34 +49,19 @@ def load_actor(session: Session, actor_id: int | None) -> Actor:
     return person.as_actor()
 
 
-def _lock_case(session: Session, case_id: int) -> Case:
-    # FOR UPDATE serialises competing transitions on PostgreSQL; SQLite's BEGIN IMMEDIATE does it there.
-    case = session.get(Case, case_id, with_for_update=True, populate_existing=True)
-    if case is None:
-        raise NotFoundError("找不到该反映")
-    return case
-
-
-def _text(value: str | None, *, field: str, required: bool, limit: int = MAX_NOTE) -> str | None:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationError(f"请填写{field}", details={"field": field})
-    if len(value) > limit:
-        raise ValidationError(f"{field}不能超过 {limit} 字", details={"field": field})
-    return value or None
-
-
-def _event_fields(case: Case, action: CaseAction, actor: Actor, from_state: CaseState | None, now: datetime,
+def _event_fields(case: Case, action: CaseAction, actor: Actor, now: datetime, from_state: CaseState | None,
                   note: str | None, data: dict[str, Any] | None) -> dict[str, Any]:
     return dict(action=action, from_state=from_state, to_state=case.state, actor_id=actor.person_id,
                 actor_role=actor.role, note=note, data=data or {}, created_at=now)
 
 
-def _record(session: Session, case: Case, action: CaseAction, actor: Actor, from_state: CaseState | None,
-            now: datetime, note: str | None = None, data: dict[str, Any] | None = None) -> CaseEvent:
+def record_event(session: Session, case: Case, action: CaseAction, actor: Actor, now: datetime, *,
+                 from_state: CaseState | None, note: str | None = None,
+                 data: dict[str, Any] | None = None) -> CaseEvent:
+    """The next step of the case's timeline (its audit log); the halls keep theirs the same way."""
     last = session.scalar(select(func.max(CaseEvent.sequence)).where(CaseEvent.case_id == case.id)) or 0
-    event = CaseEvent(case_id=case.id, sequence=last + 1, **_event_fields(case, action, actor, from_state, now,
-                                                                          note, data))
+    event = CaseEvent(case_id=case.id, sequence=last + 1,
+                      **_event_fields(case, action, actor, now, from_state, note, data))
     session.add(event)
     return event
 
@@ -94,7 +82,7 @@ def _insert_new_case(session: Session, fields: dict[str, Any], reporter: Actor, 
     make_transient_to_detached(case)  # every column is set, so nothing is expired or loaded again
     session.add(case)
     event_row = {"case_id": case_id, "sequence": 1,
-                 **_event_fields(case, CaseAction.submit, reporter, None, now, None, None)}
+                 **_event_fields(case, CaseAction.submit, reporter, now, None, None, None)}
     event_id = session.execute(_insert_returning_id(CaseEvent.__table__), event_row).scalar_one()
     return case, event_id
 
@@ -129,7 +117,7 @@ def _transition(uow: UnitOfWork, action: CaseAction, *, actor_id: int | None, ca
     session = uow.session
     now = uow.clock.now()
     actor = load_actor(session, actor_id)
-    case = _lock_case(session, case_id)
+    case = lock_row(session, Case, case_id, missing="找不到该反映")
     rule = case_rules.check(action, actor, case.scope)
     from_state, from_holder = case.state, case.holder
     if rule.to_state is not None:
@@ -142,7 +130,7 @@ def _transition(uow: UnitOfWork, action: CaseAction, *, actor_id: int | None, ca
         # What falls due next (reminder, deadline, auto-close) depends on state and holder: the
         # deadline sweep re-plans this case at its next run (a finished case has nothing left).
         case.next_check_at = None if case.state in FINAL_STATES else now
-    event = _record(session, case, action, actor, from_state, now, note, data)
+    event = record_event(session, case, action, actor, now, from_state=from_state, note=note, data=data)
     _flush(session)
     return case, event
 
@@ -185,11 +173,11 @@ def _keyword_list(keywords: str) -> tuple[str, ...]:
 def submit_case(uow: UnitOfWork, *, reporter_id: int, description: str, street_id: int | None = None,
                 community_id: int | None = None, category_id: int | None = None,
                 location: Location | None = None, attachment_ids: Sequence[int] = (),
-                contact_consent: bool = False, source: str = "miniapp") -> Case:
+                contact_consent: bool = False, source: Source | str = Source.miniapp) -> Case:
     """A resident reports a problem: the 72-hour window starts now and the area's deputies are told."""
     with uow.transaction() as session:
         now = uow.clock.now()
-        text = _text(description, field="问题描述", required=True, limit=MAX_DESCRIPTION)
+        text = clean_text(description, field="问题描述", limit=MAX_DESCRIPTION)
         reporter = session.get(Person, reporter_id)
         if reporter is None or not reporter.is_active:
             raise NotFoundError("账号不存在或已停用")
@@ -208,13 +196,13 @@ def submit_case(uow: UnitOfWork, *, reporter_id: int, description: str, street_i
         case, event_id = _insert_new_case(session, dict(
             tracking_number=next_tracking_number(session, now), state=CaseState.submitted,
             holder=Holder.deputies, description=text, reporter_id=reporter.id, contact_consent=contact_consent,
-            street_id=street_id, community_id=community_id, category_id=category_id, source=source,
+            street_id=street_id, community_id=community_id, category_id=category_id, source=Source(source),
             location_label=location.label, latitude=location.latitude, longitude=location.longitude,
             submitted_at=now, deadline_at=deadline_for(now), reopen_count=0, overdue=False, next_check_at=now,
         ), reporter.as_actor(), now)
         if attachment_ids:
             _attach(session, case, event_id, attachment_ids, "report", now)
-        notifications.notify_holders(session, case, kind="case_submitted", now=now,
+        notify_holders(session, case, kind=OutboxKind.case_submitted, now=now,
                                      payload={"description": text[:60]}, dedupe_suffix="new")
         return case
 
@@ -222,17 +210,17 @@ def submit_case(uow: UnitOfWork, *, reporter_id: int, description: str, street_i
 def accept_case(uow: UnitOfWork, *, actor_id: int, case_id: int, note: str | None = None) -> Case:
     """A deputy of the case's area takes it (接收); it passes to the street office's queue."""
     with uow.transaction():
-        note = _text(note, field="备注", required=False)
+        note = clean_text(note, field="备注", limit=MAX_NOTE, required=False)
         case, _ = _transition(uow, CaseAction.accept, actor_id=actor_id, case_id=case_id, note=note,
                            accepted_at=uow.clock.now(), accepted_by_id=actor_id)
-        notifications.notify_holders(uow.session, case, kind="case_accepted", now=uow.clock.now())
+        notify_holders(uow.session, case, kind=OutboxKind.case_accepted, now=uow.clock.now())
         return case
 
 
 def forward_case(uow: UnitOfWork, *, actor_id: int, case_id: int, note: str) -> Case:
     """The accepting deputy hands the street office a note about the case."""
     with uow.transaction():
-        note = _text(note, field="转交说明", required=True)
+        note = clean_text(note, field="转交说明", limit=MAX_NOTE)
         case, _ = _transition(uow, CaseAction.forward, actor_id=actor_id, case_id=case_id, note=note,
                            forwarded_at=uow.clock.now())
         return case
@@ -243,7 +231,7 @@ def auto_forward_case(uow: UnitOfWork, *, case_id: int) -> Case:
     with uow.transaction():
         case, _ = _transition(uow, CaseAction.auto_forward, actor_id=None, case_id=case_id,
                            forwarded_at=uow.clock.now())
-        notifications.notify_holders(uow.session, case, kind="case_auto_forwarded", now=uow.clock.now(),
+        notify_holders(uow.session, case, kind=OutboxKind.case_auto_forwarded, now=uow.clock.now(),
                                      dedupe_suffix="auto_forward")
         return case
 
@@ -251,7 +239,7 @@ def auto_forward_case(uow: UnitOfWork, *, case_id: int) -> Case:
 def route_case(uow: UnitOfWork, *, actor_id: int, case_id: int, unit_id: int, note: str | None = None) -> Case:
     """The street office (or, after escalation, the district committee) sends the case to a unit."""
     with uow.transaction() as session:
-        note = _text(note, field="流转说明", required=False)
+        note = clean_text(note, field="流转说明", limit=MAX_NOTE, required=False)
         unit = session.get(HandlingUnit, unit_id)
         if unit is None:
             raise ValidationError("承办单位不存在", details={"field": "unit_id"})
@@ -263,7 +251,7 @@ def route_case(uow: UnitOfWork, *, actor_id: int, case_id: int, unit_id: int, no
         case, _ = _transition(uow, CaseAction.route, actor_id=actor_id, case_id=case_id, note=note,
                            data={"unit_id": unit.id, "unit_name": unit.name},
                            handling_unit_id=unit.id, routed_at=uow.clock.now())
-        notifications.notify_holders(session, case, kind="case_routed", now=uow.clock.now(),
+        notify_holders(session, case, kind=OutboxKind.case_routed, now=uow.clock.now(),
                                      payload={"unit_name": unit.name})
         return case
 
@@ -272,13 +260,13 @@ def resolve_case(uow: UnitOfWork, *, actor_id: int, case_id: int, feedback: str,
                  attachment_ids: Sequence[int] = ()) -> Case:
     """The handling unit reports back (办结) with text and photos; the reporter is asked to rate."""
     with uow.transaction() as session:
-        feedback = _text(feedback, field="办理结果", required=True, limit=MAX_DESCRIPTION)
+        feedback = clean_text(feedback, field="办理结果", limit=MAX_DESCRIPTION)
         now = uow.clock.now()
         _check_attachments(session, attachment_ids)
         case, event = _transition(uow, CaseAction.resolve, actor_id=actor_id, case_id=case_id, note=feedback,
                                   feedback=feedback, resolved_at=now)
         _attach(session, case, event.id, attachment_ids, "feedback", now)
-        notifications.notify_holders(session, case, kind="case_resolved", now=now,
+        notify_holders(session, case, kind=OutboxKind.case_resolved, now=now,
                                      payload={"feedback": feedback[:60]},
                                      dedupe_suffix=f"resolved{case.reopen_count}")
         return case
@@ -292,7 +280,7 @@ def rate_case(uow: UnitOfWork, *, actor_id: int, case_id: int, satisfaction: Sat
             satisfaction = Satisfaction(satisfaction)
         except ValueError as exc:
             raise ValidationError("评价只能是满意、基本满意或不满意") from exc
-        comment = _text(comment, field="评价内容", required=False)
+        comment = clean_text(comment, field="评价内容", limit=MAX_NOTE, required=False)
         now = uow.clock.now()
         if satisfaction == Satisfaction.dissatisfied:
             case = session.get(Case, case_id)
@@ -300,7 +288,7 @@ def rate_case(uow: UnitOfWork, *, actor_id: int, case_id: int, satisfaction: Sat
             case, _ = _transition(uow, CaseAction.reopen, actor_id=actor_id, case_id=case_id, note=comment,
                                data={"satisfaction": satisfaction.value}, satisfaction=satisfaction,
                                reopen_count=reopen_count, resolved_at=None)
-            notifications.notify_holders(session, case, kind="case_reopened", now=now)
+            notify_holders(session, case, kind=OutboxKind.case_reopened, now=now)
             return case
         case, _ = _transition(uow, CaseAction.rate, actor_id=actor_id, case_id=case_id, note=comment,
                            data={"satisfaction": satisfaction.value}, satisfaction=satisfaction, closed_at=now)
@@ -318,10 +306,10 @@ def auto_close_case(uow: UnitOfWork, *, case_id: int) -> Case:
 def reject_case(uow: UnitOfWork, *, actor_id: int, case_id: int, reason: str) -> Case:
     """不予受理: only with a reason, which the reporter is told."""
     with uow.transaction() as session:
-        reason = _text(reason, field="不予受理理由", required=True)
+        reason = clean_text(reason, field="不予受理理由", limit=MAX_NOTE)
         case, _ = _transition(uow, CaseAction.reject, actor_id=actor_id, case_id=case_id, note=reason,
                            closed_at=uow.clock.now())
-        notifications.enqueue(session, kind="case_rejected", recipient_id=case.reporter_id,
+        notifications.enqueue(session, kind=OutboxKind.case_rejected, recipient_id=case.reporter_id,
                               now=uow.clock.now(), case_id=case.id,
                               payload={"tracking_number": case.tracking_number, "reason": reason})
         return case
@@ -342,12 +330,12 @@ def merge_case(uow: UnitOfWork, *, actor_id: int, case_id: int, into_case_id: in
         if target.street_id != current.street_id:
             raise ValidationError("只能合并同一街道的反映")
         case, _ = _transition(uow, CaseAction.merge, actor_id=actor_id, case_id=case_id,
-                           note=_text(note, field="合并说明", required=False),
+                           note=clean_text(note, field="合并说明", limit=MAX_NOTE, required=False),
                            data={"into": target.tracking_number}, merged_into_id=target.id,
                            closed_at=uow.clock.now())
-        notifications.enqueue(session, kind="case_merged", recipient_id=case.reporter_id, now=uow.clock.now(),
-                              case_id=case.id, payload={"tracking_number": case.tracking_number,
-                                                        "into": target.tracking_number})
+        notifications.enqueue(session, kind=OutboxKind.case_merged, recipient_id=case.reporter_id,
+                              now=uow.clock.now(), case_id=case.id,
+                              payload={"tracking_number": case.tracking_number, "into": target.tracking_number})
         return case
 
 
@@ -355,14 +343,14 @@ def escalate_case(uow: UnitOfWork, *, actor_id: int | None, case_id: int, reason
                   overdue: bool = False) -> Case:
     """提级办理: to the district committee, by the street office or by the 72-hour deadline."""
     with uow.transaction() as session:
-        reason = _text(reason, field="提级理由", required=True)
+        reason = clean_text(reason, field="提级理由", limit=MAX_NOTE)
         now = uow.clock.now()
         changes: dict[str, Any] = {"escalated_at": now}
         if overdue:
             changes["overdue"] = True
         case, _ = _transition(uow, CaseAction.escalate, actor_id=actor_id, case_id=case_id, note=reason,
                            data={"overdue": overdue}, **changes)
-        notifications.notify_holders(session, case, kind="case_escalated", now=now, payload={"reason": reason},
+        notify_holders(session, case, kind=OutboxKind.case_escalated, now=now, payload={"reason": reason},
                                      dedupe_suffix="escalated")
         return case
 
@@ -371,7 +359,7 @@ def add_case_info(uow: UnitOfWork, *, actor_id: int, case_id: int, text: str | N
                   attachment_ids: Sequence[int] = (), location: Location | None = None) -> Case:
     """The reporter adds words, photos or a place to an open case."""
     with uow.transaction() as session:
-        text = _text(text, field="补充内容", required=False, limit=MAX_DESCRIPTION)
+        text = clean_text(text, field="补充内容", limit=MAX_DESCRIPTION, required=False)
         if not text and not attachment_ids and location is None:
             raise ValidationError("请填写补充内容或上传图片")
         _check_attachments(session, attachment_ids)

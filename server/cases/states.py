@@ -36,7 +36,6 @@ class CaseAction(StrEnum):
     resolve = "resolve"
     rate = "rate"
     reopen = "reopen"
-    close = "close"
     auto_close = "auto_close"
     reject = "reject"
     merge = "merge"
@@ -44,6 +43,16 @@ class CaseAction(StrEnum):
     add_info = "add_info"
     recategorize = "recategorize"
     remind = "remind"
+
+
+class Source(StrEnum):
+    """Where a case, or a hall opinion, came from; halls share this vocabulary."""
+
+    miniapp = "miniapp"
+    wechat = "wechat"  # the WeChat bot: a chat message to the official account
+    hall = "hall"  # a case an organizer made from a hall opinion
+    demo = "demo"  # `minyi demo` data
+    bench = "bench"  # cases the benchmark writes straight into the table (bench/seed.py)
 
 
 class Satisfaction(StrEnum):

@@ -7,18 +7,17 @@ from server.cases import duplicates
 from server.cases import service as cases
 from server.cases.models import Case
 from server.cases.service import MAX_DESCRIPTION, Location
-from server.cases.states import OPEN_STATES
-from server.chat import streets, texts
+from server.cases.states import OPEN_STATES, Source
+from server.chat import media, streets, texts
 from server.chat.context import JOIN_WINDOW, MEDIA_KINDS, Chat, Reply
 from server.chat.models import InboundMessage
 from server.core.errors import DomainError
 from server.people import service as people
 from server.people.models import Person
 from server.people.rules import Role
-from server.pushes import notifications
 
 MEDIA_WORDS = {"image": "照片", "location": "位置"}
-CHAT_SOURCE = "wechat"
+CHAT_SOURCE = Source.wechat
 
 
 def recent_case(chat: Chat) -> Case | None:
@@ -50,12 +49,8 @@ def _location_of(payload: dict) -> Location | None:
 
 
 def _fetch_photo(chat: Chat, case: Case, payload: dict, inbound_id: int) -> None:
-    """The photo is downloaded later by the outbox dispatcher: nothing slow in WeChat's 5 seconds."""
-    notifications.enqueue(chat.session, kind="fetch_media", recipient_id=None, now=chat.now, case_id=case.id,
-                          dedupe_key=f"fetch_media:{inbound_id}",
-                          payload={"case_id": case.id, "media_id": payload.get("media_id"),
-                                   "pic_url": payload.get("pic_url"), "reporter_id": case.reporter_id,
-                                   "kind": "image"})
+    """The photo is downloaded later by the media job: nothing slow in WeChat's 5 seconds."""
+    media.queue_photo(chat.session, case=case, payload=payload, inbound_id=inbound_id, now=chat.now)
 
 
 def report_problem(chat: Chat, text: str) -> Reply:

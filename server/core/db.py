@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from server.core.errors import NotFoundError
 from server.core.sqlite_writers import QueuedWriterConnection, connection_factory
 
 NAMING_CONVENTION = {
@@ -97,6 +99,20 @@ def _configure_sqlite(engine: Engine) -> None:
 def insert_for(dialect: str):
     """The INSERT construct of `dialect` (a name), for `ON CONFLICT …`: PostgreSQL's, else SQLite's."""
     return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+Row = TypeVar("Row", bound="Base")
+
+
+def lock_row(session: Session, model: type[Row], row_id: Any, *, missing: str,
+             details: dict[str, Any] | None = None) -> Row:
+    """The row with this primary key, read afresh and locked until the transaction ends; NotFoundError
+    (`missing`, `details`) if there is none. FOR UPDATE serialises competing changes on PostgreSQL;
+    SQLite renders no FOR UPDATE, and needs none: its BEGIN IMMEDIATE already holds the write lock."""
+    row = session.get(model, row_id, with_for_update=True, populate_existing=True)
+    if row is None:
+        raise NotFoundError(missing, details=details)
+    return row
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     miniapp_app_secret: str = Field("", alias="MINIAPP_APP_SECRET")
     bot_rate_limit: str = Field("20/minute", alias="MINYI_BOT_RATE_LIMIT")
     wechat_timeout_seconds: float = Field(3.0, gt=0, le=30, alias="WECHAT_TIMEOUT_SECONDS")
+    # The template every push is sent with: official account (template message), mini-program (subscribe).
     wechat_template_id: str = Field("minyi-notice", alias="WECHAT_TEMPLATE_ID")
     miniapp_template_id: str = Field("minyi-notice", alias="MINIAPP_TEMPLATE_ID")
     redis_prefix: str = Field("minyi", min_length=1, alias="MINYI_REDIS_PREFIX")

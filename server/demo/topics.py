@@ -99,7 +99,7 @@ def _discuss(uow: UnitOfWork, clock: ManualClock, topic: Topic, texts: list[str]
     for index, (author, text) in enumerate(zip(authors, texts, strict=False)):
         clock.advance(hours=3)
         opinion = opinions.post_opinion(uow, author_id=author.id, topic_id=topic.id, text=text,
-                                        source="chat" if index % 2 else "miniapp")
+                                        source="wechat" if index % 2 else "miniapp")
         posted.append(opinion)
         for supporter in [p for p in local + others if p.id != author.id][: 4 - index % 4]:
             opinions.support_opinion(uow, person_id=supporter.id, opinion_id=opinion.id)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
+from server.cases.states import Source
 from server.core.errors import InvalidTransitionError, NotFoundError, ValidationError
 from server.core.uow import UnitOfWork
 from server.halls.common import load_person
@@ -113,7 +114,7 @@ def post_opinion_from_chat(uow: UnitOfWork, *, person_id: int, text: str,
         if presence is None:
             raise InvalidTransitionError("您当前不在任何议事厅，请扫码或回复“议题”选择议题")
         opinion = post_opinion(uow, author_id=person_id, topic_id=presence.topic_id, text=text,
-                               attachment_ids=attachment_ids, source="chat")
+                               attachment_ids=attachment_ids, source=Source.wechat)
         return session.get(Topic, presence.topic_id), opinion
 
 

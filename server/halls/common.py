@@ -1,26 +1,27 @@
-"""What the hall services share: loading rows with a lock, text checks, the audit log, push audiences."""
+"""What only the halls' commands share: their rows (locked where they change), their audit log and
+their audiences. Row locks, text checks and the outbox are the platform's (server.core.db.lock_row,
+server.core.text.clean_text, server.pushes.notifications)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
-from server.core.errors import NotFoundError, ValidationError
+from server.core.db import lock_row
+from server.core.errors import NotFoundError
 from server.halls.models import Opinion, Support, Topic, TopicEvent, TopicSubscription
-from server.halls.rules import MAX_NOTE, TopicAction
+from server.halls.rules import TopicAction
 from server.people.models import Person
 from server.people.rules import Actor, Role
 from server.pushes import notifications
+from server.pushes.states import OutboxKind
 
 
 def lock_topic(session: Session, topic_id: int) -> Topic:
-    # FOR UPDATE serialises competing changes on PostgreSQL; SQLite's BEGIN IMMEDIATE does it there.
-    topic = session.get(Topic, topic_id, with_for_update=True, populate_existing=True)
-    if topic is None:
-        raise NotFoundError("找不到该议题", details={"topic_id": topic_id})
-    return topic
+    return lock_row(session, Topic, topic_id, missing="找不到该议题", details={"topic_id": topic_id})
 
 
 def get_opinion(session: Session, opinion_id: int) -> Opinion:
@@ -37,20 +38,11 @@ def load_person(session: Session, person_id: int | None) -> Person:
     return person
 
 
-def clean_text(value: str | None, *, field: str, limit: int = MAX_NOTE, required: bool = True) -> str | None:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationError(f"请填写{field}", details={"field": field})
-    if len(value) > limit:
-        raise ValidationError(f"{field}不能超过 {limit} 字（现在 {len(value)} 字）",
-                              details={"field": field, "limit": limit, "length": len(value)})
-    return value or None
-
-
-def record(session: Session, topic: Topic, action: TopicAction, actor: Actor, now: datetime, *,
-           opinion_id: int | None = None, note: str | None = None,
-           data: dict[str, Any] | None = None) -> TopicEvent:
-    event = TopicEvent(topic_id=topic.id, opinion_id=opinion_id, action=action.value, actor_id=actor.person_id,
+def record_event(session: Session, topic: Topic, action: TopicAction, actor: Actor, now: datetime, *,
+                 opinion_id: int | None = None, note: str | None = None,
+                 data: dict[str, Any] | None = None) -> TopicEvent:
+    """The next entry of the topic's audit log, shaped like the case engine's `record_event`."""
+    event = TopicEvent(topic_id=topic.id, opinion_id=opinion_id, action=action, actor_id=actor.person_id,
                        actor_role=actor.role, note=note, data=data or {}, created_at=now)
     session.add(event)
     return event
@@ -67,16 +59,14 @@ def participant_ids(session: Session, topic_id: int) -> list[int]:
 def street_audience_ids(session: Session, street_id: int) -> list[int]:
     """Residents who opted in to the street's halls, and the street's council members."""
     opted_in = select(TopicSubscription.person_id).where(TopicSubscription.street_id == street_id)
-    query = select(Person.id).where(Person.is_active.is_(True)) .where(
+    query = select(Person.id).where(Person.is_active.is_(True)).where(
         Person.id.in_(opted_in) | ((Person.role == Role.council_member) & (Person.street_id == street_id)))
     return list(session.scalars(query.order_by(Person.id)))
 
 
-def push(session: Session, kind: str, topic: Topic, people: list[int], now: datetime, *,
-         key: str, payload: dict[str, Any] | None = None) -> int:
-    """One outbox row per person; `key` makes a retried sweep or request never push twice."""
-    body = {"topic_id": topic.id, "topic_title": topic.title, **(payload or {})}
-    for person_id in people:
-        notifications.enqueue(session, kind=kind, recipient_id=person_id, now=now, payload=body,
-                              dedupe_key=f"{kind}:{topic.id}:{person_id}:{key}")
-    return len(people)
+def push_about(session: Session, topic: Topic, people: Iterable[int], now: datetime, *, kind: OutboxKind,
+               key: str, payload: dict[str, Any] | None = None) -> int:
+    """The same push about `topic` to each of `people`; `key` makes a retried sweep or request push
+    nobody twice."""
+    return notifications.push_to(session, people, kind=kind, now=now, subject_id=topic.id, dedupe=key,
+                                 payload={"topic_id": topic.id, "topic_title": topic.title, **(payload or {})})

@@ -7,9 +7,10 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from server.cases.states import Source
 from server.core.column_types import JSONType, enum_column
 from server.core.db import Base, UTCDateTime
-from server.halls.rules import TopicState
+from server.halls.rules import TopicAction, TopicState
 from server.people.rules import Role
 
 
@@ -70,7 +71,7 @@ class Opinion(Base):
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"))
     author_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(16), default="miniapp")
+    source: Mapped[Source] = mapped_column(enum_column(Source, length=16), default=Source.miniapp)
     is_council_member: Mapped[bool] = mapped_column(Boolean, default=False)
     support_count: Mapped[int] = mapped_column(Integer, default=0)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -115,7 +116,7 @@ class TopicEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
     opinion_id: Mapped[int | None] = mapped_column(ForeignKey("opinions.id"))
-    action: Mapped[str] = mapped_column(String(32))
+    action: Mapped[TopicAction] = mapped_column(enum_column(TopicAction))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     actor_role: Mapped[Role] = mapped_column(enum_column(Role))
     note: Mapped[str | None] = mapped_column(Text)

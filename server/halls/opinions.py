@@ -7,13 +7,16 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from server.cases.states import Source
 from server.core.db import insert_for
 from server.core.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
+from server.core.text import clean_text
 from server.core.uow import UnitOfWork
 from server.files.models import Attachment
-from server.halls.common import clean_text, get_opinion, load_person, lock_topic, record
+from server.halls.common import get_opinion, load_person, lock_topic, record_event
 from server.halls.models import Opinion, OpinionAttachment, Support, Topic
 from server.halls.rules import (
+    MAX_NOTE,
     MAX_OPINION,
     MAX_PHOTOS,
     STATE_LABELS,
@@ -24,6 +27,7 @@ from server.halls.rules import (
 )
 from server.people.rules import Role
 from server.pushes import notifications
+from server.pushes.states import OutboxKind
 
 
 def _check_open(topic: Topic, now: datetime, doing: str) -> None:
@@ -39,7 +43,7 @@ def _topic_of(session: Session, opinion: Opinion) -> Topic:
 
 
 def post_opinion(uow: UnitOfWork, *, author_id: int, topic_id: int, text: str,
-                 attachment_ids: Sequence[int] = (), source: str = "miniapp") -> Opinion:
+                 attachment_ids: Sequence[int] = (), source: Source | str = Source.miniapp) -> Opinion:
     """A resident or council member posts an opinion (text up to 2,000 characters, up to 9 photos)."""
     with uow.transaction() as session:
         now = uow.clock.now()
@@ -55,7 +59,7 @@ def post_opinion(uow: UnitOfWork, *, author_id: int, topic_id: int, text: str,
             raise ValidationError(f"最多上传 {MAX_PHOTOS} 张图片")
         if ids and len(set(session.scalars(select(Attachment.id).where(Attachment.id.in_(ids))))) != len(ids):
             raise ValidationError("图片不存在，请重新上传", details={"field": "attachment_ids"})
-        opinion = Opinion(topic_id=topic.id, author_id=author.id, text=text, source=source,
+        opinion = Opinion(topic_id=topic.id, author_id=author.id, text=text, source=Source(source),
                           is_council_member=author.role == Role.council_member and author.street_id == topic.street_id,
                           support_count=0, hidden=False, pinned=False, adopted=False, created_at=now)
         session.add(opinion)
@@ -120,12 +124,12 @@ def _moderated(uow: UnitOfWork, session: Session, actor_id: int, opinion_id: int
 def hide_opinion(uow: UnitOfWork, *, actor_id: int, opinion_id: int, reason: str) -> Opinion:
     """Hide an opinion from everyone but its author, who sees the reason; the audit log keeps it."""
     with uow.transaction() as session:
-        reason = clean_text(reason, field="隐藏原因")
+        reason = clean_text(reason, field="隐藏原因", limit=MAX_NOTE)
         actor, opinion, topic, now = _moderated(uow, session, actor_id, opinion_id)
         if opinion.hidden:
             raise ConflictError("该意见已被隐藏")
         opinion.hidden, opinion.hide_reason, opinion.pinned = True, reason, False
-        record(session, topic, TopicAction.hide, actor, now, opinion_id=opinion.id, note=reason,
+        record_event(session, topic, TopicAction.hide, actor, now, opinion_id=opinion.id, note=reason,
                data={"text": opinion.text[:200]})
         session.flush()
         return opinion
@@ -142,7 +146,7 @@ def pin_opinion(uow: UnitOfWork, *, actor_id: int, opinion_id: int, pinned: bool
                             .values(pinned=False))
             session.refresh(opinion)
         opinion.pinned = pinned
-        record(session, topic, TopicAction.pin if pinned else TopicAction.unpin, actor, now, opinion_id=opinion.id)
+        record_event(session, topic, TopicAction.pin if pinned else TopicAction.unpin, actor, now, opinion_id=opinion.id)
         session.flush()
         return opinion
 
@@ -153,8 +157,8 @@ def reply_to_opinion(uow: UnitOfWork, *, actor_id: int, opinion_id: int, text: s
         text = clean_text(text, field="回复内容", limit=MAX_OPINION)
         actor, opinion, topic, now = _moderated(uow, session, actor_id, opinion_id)
         opinion.reply, opinion.replied_by_id, opinion.replied_at = text, actor.person_id, now
-        record(session, topic, TopicAction.reply, actor, now, opinion_id=opinion.id, note=text)
-        notifications.enqueue(session, kind="opinion_replied", recipient_id=opinion.author_id, now=now,
+        record_event(session, topic, TopicAction.reply, actor, now, opinion_id=opinion.id, note=text)
+        notifications.enqueue(session, kind=OutboxKind.opinion_replied, recipient_id=opinion.author_id, now=now,
                               payload={"topic_id": topic.id, "topic_title": topic.title, "opinion_id": opinion.id,
                                        "reply": text[:60]})
         session.flush()

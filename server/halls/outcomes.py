@@ -8,16 +8,17 @@ from sqlalchemy import func, select
 
 from server.cases import service as cases
 from server.cases.models import Case
+from server.cases.states import Source
 from server.core.errors import ConflictError, InvalidTransitionError, ValidationError
+from server.core.text import clean_text
 from server.core.uow import UnitOfWork
 from server.halls.common import (
-    clean_text,
     get_opinion,
     load_person,
     lock_topic,
     participant_ids,
-    push,
-    record,
+    push_about,
+    record_event,
 )
 from server.halls.models import Opinion, Support, Topic, TopicFollowUp
 from server.halls.rules import (
@@ -29,6 +30,7 @@ from server.halls.rules import (
     check_organizer,
 )
 from server.people.rules import Actor
+from server.pushes.states import OutboxKind
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,12 @@ def _make_case(uow: UnitOfWork, actor: Actor, topic: Topic, opinion: Opinion, un
         raise ConflictError("该意见已转为民情民意事项", details={"opinion_id": opinion.id, "case_id": opinion.case_id})
     description = f"【议事厅·{topic.title}】{opinion.text}"[:2000]
     case = cases.submit_case(uow, reporter_id=opinion.author_id, description=description, street_id=topic.street_id,
-                             community_id=topic.community_id, source="hall")
+                             community_id=topic.community_id, source=Source.hall)
     if unit_id is not None:
         case = cases.route_case(uow, actor_id=actor.person_id, case_id=case.id, unit_id=unit_id,
                                 note=f"来自议事厅议题“{topic.title}”")
     opinion.case_id, opinion.adopted = case.id, True
-    record(uow.session, topic, TopicAction.make_case, actor, uow.clock.now(), opinion_id=opinion.id,
+    record_event(uow.session, topic, TopicAction.make_case, actor, uow.clock.now(), opinion_id=opinion.id,
            data={"case_id": case.id, "tracking_number": case.tracking_number, "unit_id": unit_id})
     return case
 
@@ -82,7 +84,7 @@ def conclude_topic(uow: UnitOfWork, *, actor_id: int, topic_id: int, summary: st
         for opinion_id in dict.fromkeys(adopted_opinion_ids):
             opinion = _topic_opinion(session, topic, opinion_id)
             opinion.adopted = True
-            record(session, topic, TopicAction.adopt, actor, now, opinion_id=opinion.id)
+            record_event(session, topic, TopicAction.adopt, actor, now, opinion_id=opinion.id)
         for request in case_requests:
             _make_case(uow, actor, topic, _topic_opinion(session, topic, request.opinion_id), request.unit_id)
         for text in follow_ups:
@@ -90,9 +92,9 @@ def conclude_topic(uow: UnitOfWork, *, actor_id: int, topic_id: int, summary: st
                                       created_at=now))
         topic.state, topic.outcome_summary, topic.concluded_at, topic.updated_at = (
             TopicState.concluded, summary, now, now)
-        record(session, topic, TopicAction.conclude, actor, now, note=summary)
-        push(session, "topic_concluded", topic, participant_ids(session, topic.id), now, key="conclude",
-             payload={"summary": summary[:60]})
+        record_event(session, topic, TopicAction.conclude, actor, now, note=summary)
+        push_about(session, topic, participant_ids(session, topic.id), now, kind=OutboxKind.topic_concluded,
+                   key="conclude", payload={"summary": summary[:60]})
         session.flush()
         return topic
 
@@ -108,24 +110,6 @@ def create_case_from_opinion(uow: UnitOfWork, *, actor_id: int, opinion_id: int,
         if topic.state == TopicState.draft:
             raise InvalidTransitionError("议题尚未开放，不能转为民情民意事项")
         return _make_case(uow, actor, topic, _topic_opinion(session, topic, opinion_id), unit_id)
-
-
-def add_follow_up(uow: UnitOfWork, *, actor_id: int, topic_id: int, description: str,
-                  opinion_id: int | None = None) -> TopicFollowUp:
-    """Record something the organizer will do after the topic that is not a case."""
-    with uow.transaction() as session:
-        actor = load_person(session, actor_id).as_actor()
-        topic = lock_topic(session, topic_id)
-        check_organizer(actor, topic.street_id)
-        if opinion_id is not None:
-            _topic_opinion(session, topic, opinion_id)
-        item = TopicFollowUp(topic_id=topic.id, opinion_id=opinion_id, created_at=uow.clock.now(),
-                             description=clean_text(description, field="后续事项", limit=MAX_NOTE))
-        session.add(item)
-        record(session, topic, TopicAction.follow_up, actor, uow.clock.now(), opinion_id=opinion_id,
-               note=item.description)
-        session.flush()
-        return item
 
 
 def opinion_for_case(uow: UnitOfWork, *, case_id: int) -> Opinion | None:

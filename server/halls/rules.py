@@ -35,7 +35,6 @@ class TopicAction(StrEnum):
     reply = "reply"
     adopt = "adopt"
     make_case = "make_case"
-    follow_up = "follow_up"
 
 
 STATE_LABELS = {

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from server.core.errors import InvalidTransitionError, ValidationError
+from server.core.text import clean_text
 from server.core.uow import UnitOfWork
 from server.files.models import Attachment
 from server.halls.chat import (
@@ -25,12 +26,11 @@ from server.halls.chat import (
     unsubscribe_topics,
 )
 from server.halls.common import (
-    clean_text,
     load_person,
     lock_topic,
     participant_ids,
-    push,
-    record,
+    push_about,
+    record_event,
     street_audience_ids,
 )
 from server.halls.models import Topic, TopicAttachment
@@ -38,6 +38,7 @@ from server.halls.queries import list_open_topics_for
 from server.halls.rules import (
     CLOSING_NOTICE_HOURS,
     MAX_BACKGROUND,
+    MAX_NOTE,
     MAX_PHOTOS,
     MAX_TITLE,
     STATE_LABELS,
@@ -49,6 +50,7 @@ from server.people.models import Person
 from server.people.rules import Actor
 from server.places.models import Street
 from server.places.service import resolve_place
+from server.pushes.states import OutboxKind
 
 __all__ = [
     "close_due", "close_topic", "create_topic", "current_topic_for", "edit_topic", "enter_topic",
@@ -109,7 +111,7 @@ def create_topic(uow: UnitOfWork, *, actor_id: int, title: str, background: str,
         session.add(topic)
         session.flush()
         _attach(session, topic, attachment_ids, now)
-        record(session, topic, TopicAction.create, organizer.as_actor(), now)
+        record_event(session, topic, TopicAction.create, organizer.as_actor(), now)
         session.flush()
         return topic
 
@@ -142,7 +144,7 @@ def edit_topic(uow: UnitOfWork, *, actor_id: int, topic_id: int, title: str | No
         if attachment_ids is not None:
             _attach(session, topic, attachment_ids, now)
         topic.updated_at = now
-        record(session, topic, TopicAction.edit, actor.as_actor(), now)
+        record_event(session, topic, TopicAction.edit, actor.as_actor(), now)
         session.flush()
         return topic
 
@@ -151,11 +153,11 @@ def _open(session, topic: Topic, actor: Actor, now: datetime) -> None:
     if topic.closes_at <= now:
         raise ValidationError("截止时间已过，请先修改截止时间", details={"field": "closes_at"})
     topic.state, topic.opened_at, topic.updated_at = TopicState.open, now, now
-    record(session, topic, TopicAction.open, actor, now)
+    record_event(session, topic, TopicAction.open, actor, now)
     audience = street_audience_ids(session, topic.street_id)
     street = session.get(Street, topic.street_id)
-    push(session, "topic_opened", topic, audience, now, key="open",
-         payload={"street_name": street.name, "closes_at": topic.closes_at.isoformat()})
+    push_about(session, topic, audience, now, kind=OutboxKind.topic_opened, key="open",
+               payload={"street_name": street.name, "closes_at": topic.closes_at.isoformat()})
 
 
 def open_topic(uow: UnitOfWork, *, actor_id: int, topic_id: int) -> Topic:
@@ -172,7 +174,7 @@ def open_topic(uow: UnitOfWork, *, actor_id: int, topic_id: int) -> Topic:
 
 def _close(session, topic: Topic, actor: Actor, now: datetime, note: str | None = None) -> None:
     topic.state, topic.closed_at, topic.updated_at = TopicState.closed, now, now
-    record(session, topic, TopicAction.close, actor, now, note=note)
+    record_event(session, topic, TopicAction.close, actor, now, note=note)
 
 
 def close_topic(uow: UnitOfWork, *, actor_id: int, topic_id: int, note: str | None = None) -> Topic:
@@ -182,7 +184,7 @@ def close_topic(uow: UnitOfWork, *, actor_id: int, topic_id: int, note: str | No
         topic = lock_topic(session, topic_id)
         check_organizer(actor, topic.street_id)
         _check_state(topic, {TopicState.open}, "截止")
-        _close(session, topic, actor, uow.clock.now(), clean_text(note, field="说明", required=False))
+        _close(session, topic, actor, uow.clock.now(), clean_text(note, field="说明", limit=MAX_NOTE, required=False))
         session.flush()
         return topic
 
@@ -194,13 +196,13 @@ def extend_topic(uow: UnitOfWork, *, actor_id: int, topic_id: int, closes_at: da
         actor = load_person(session, actor_id).as_actor()
         topic = lock_topic(session, topic_id)
         check_organizer(actor, topic.street_id)
-        reason = clean_text(reason, field="延期原因")
+        reason = clean_text(reason, field="延期原因", limit=MAX_NOTE)
         _check_state(topic, {TopicState.open}, "延期")
         if closes_at.tzinfo is None or closes_at <= max(topic.closes_at, now):
             raise ValidationError("新的截止时间须晚于原截止时间", details={"field": "closes_at"})
         previous = topic.closes_at
         topic.closes_at, topic.extended_reason, topic.updated_at = closes_at, reason, now
-        record(session, topic, TopicAction.extend, actor, now, note=reason,
+        record_event(session, topic, TopicAction.extend, actor, now, note=reason,
                data={"from": previous.isoformat(), "to": closes_at.isoformat()})
         session.flush()
         return topic
@@ -256,8 +258,8 @@ def notify_closing_due(uow: UnitOfWork) -> list[int]:
             if topic.closing_notice_for == topic.closes_at or topic.state != TopicState.open:
                 continue
             people = sorted(set(participant_ids(session, topic.id)) | set(street_audience_ids(session, topic.street_id)))
-            push(session, "topic_closing", topic, people, now, key=topic.closes_at.isoformat(),
-                 payload={"closes_at": topic.closes_at.isoformat()})
+            push_about(session, topic, people, now, kind=OutboxKind.topic_closing, key=topic.closes_at.isoformat(),
+                       payload={"closes_at": topic.closes_at.isoformat()})
             topic.closing_notice_for = topic.closes_at
             notified.append(topic_id)
     return notified

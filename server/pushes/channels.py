@@ -17,8 +17,10 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from server.core.settings import Settings
 from server.people.models import Person, WechatIdentity
 from server.people.rules import Role
+from server.pushes.states import Channel, OutboxKind
 from server.pushes.texts import TITLES, push_text
 from server.wechat import WeChatGateway, WeChatPermanentError
 
@@ -26,24 +28,18 @@ SERVICE_WINDOW = timedelta(hours=48)
 WINDOW_MARGIN = timedelta(minutes=10)  # do not start a customer-service send in the window's last minutes
 WINDOW_CLOSED_ERRCODES = frozenset({45015, 45047})
 CHINA = timezone(timedelta(hours=8), "CST")
-DEFAULT_TEMPLATE_ID = "minyi-notice"
 
 
 @dataclass(frozen=True)
 class Route:
-    channel: str  # cs_text | template | miniapp_subscribe
+    channel: Channel  # cs_text | template | miniapp_subscribe
     openid: str
-
-
-def routes_for(session: Session, person_id: int | None, now: datetime) -> tuple[list[Route], str | None]:
-    """The routes to try in order, or ([], reason) when the person cannot be reached on WeChat."""
-    return routes_for_many(session, [person_id], now)[person_id]
 
 
 def routes_for_many(session: Session, person_ids: Iterable[int | None],
                     now: datetime) -> dict[int | None, tuple[list[Route], str | None]]:
-    """`routes_for` for many recipients at once, in two queries (people, then their identities); only
-    the columns the routes need are read, no ORM objects are built."""
+    """Each recipient's routes to try in order, or ([], reason) when they cannot be reached on WeChat;
+    two queries for them all (people, then their identities), reading only the columns routes need."""
     wanted = set(person_ids)
     ids = sorted(person_id for person_id in wanted if person_id is not None)
     people: dict[int, Any] = {}
@@ -81,10 +77,10 @@ def _routes(person: Any, identities: list[Any], now: datetime) -> tuple[list[Rou
         window_open = (mp.last_message_at is not None
                        and now - mp.last_message_at < SERVICE_WINDOW - WINDOW_MARGIN)
         if person.role == Role.resident and window_open:
-            routes.append(Route("cs_text", mp.openid))
-        routes.append(Route("template", mp.openid))
+            routes.append(Route(Channel.cs_text, mp.openid))
+        routes.append(Route(Channel.template, mp.openid))
     if miniapp is not None:
-        routes.append(Route("miniapp_subscribe", miniapp.openid))
+        routes.append(Route(Channel.miniapp_subscribe, miniapp.openid))
     if routes:
         return routes, None
     if any(i.app == "mp" for i in identities):
@@ -92,9 +88,10 @@ def _routes(person: Any, identities: list[Any], now: datetime) -> tuple[list[Rou
     return [], "收件人没有绑定微信"
 
 
-def send_push(gateway: WeChatGateway, routes: list[Route], kind: str, payload: dict[str, Any], *,
-              now: datetime, settings: Any = None) -> str:
-    """Send through the first route that takes it; returns the channel used, or raises the last error."""
+def send_push(gateway: WeChatGateway, routes: list[Route], kind: OutboxKind | str, payload: dict[str, Any], *,
+              now: datetime, settings: Settings) -> Channel:
+    """Send through the first route that takes it; returns the channel used, or raises the last error.
+    Template and subscribe messages use `settings.wechat_template_id` / `settings.miniapp_template_id`."""
     text = push_text(kind, payload)
     for index, route in enumerate(routes):
         try:
@@ -106,14 +103,14 @@ def send_push(gateway: WeChatGateway, routes: list[Route], kind: str, payload: d
     raise ValueError("no route to send through")
 
 
-def _send_one(gateway: WeChatGateway, route: Route, kind: str, text: str, now: datetime, settings: Any) -> None:
-    if route.channel == "cs_text":
+def _send_one(gateway: WeChatGateway, route: Route, kind: OutboxKind | str, text: str, now: datetime,
+              settings: Settings) -> None:
+    if route.channel == Channel.cs_text:
         gateway.send_text(route.openid, text)
         return
     data = {"title": {"value": TITLES.get(kind, "消息提醒")}, "content": {"value": text},
             "time": {"value": now.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")}}
-    if route.channel == "template":
-        gateway.send_template(route.openid, getattr(settings, "wechat_template_id", DEFAULT_TEMPLATE_ID), data)
+    if route.channel == Channel.template:
+        gateway.send_template(route.openid, settings.wechat_template_id, data)
     else:
-        gateway.send_miniapp_subscribe(route.openid, getattr(settings, "miniapp_template_id", DEFAULT_TEMPLATE_ID),
-                                       data)
+        gateway.send_miniapp_subscribe(route.openid, settings.miniapp_template_id, data)

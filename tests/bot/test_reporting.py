@@ -5,9 +5,9 @@ import re
 
 from server.cases.models import Case, CaseAttachment, CaseEvent
 from server.cases.states import CaseState
+from server.chat.media import fetch_due_media
 from server.chat.models import InboundMessage
 from server.files.models import Attachment
-from server.pushes.dispatch import dispatch_due
 
 from .conftest import Phone
 
@@ -114,10 +114,10 @@ def test_anything_not_understood_gets_help_not_an_error(bot, resident):
     assert bot.count(Case) == 0
 
 
-def test_the_dispatcher_downloads_the_photo_and_attaches_it_to_the_case(bot, resident):
+def test_the_media_job_downloads_the_photo_and_attaches_it_to_the_case(bot, resident):
     resident.say(STORY)
     resident.photo()
-    assert dispatch_due(bot.runtime.uow(), bot.runtime.wechat)["sent"] >= 1
+    assert fetch_due_media(bot.runtime.uow(), bot.runtime.wechat)["sent"] == 1
     [case] = bot.cases()
     [link] = bot.rows(CaseAttachment, CaseAttachment.case_id == case.id)
     [attachment] = bot.rows(Attachment, Attachment.id == link.attachment_id)

@@ -33,7 +33,7 @@ def test_the_fengqi_road_story(live_server, world, sign_in, clock, runtime):
 
     with runtime.uow().transaction() as session:
         opinion = session.scalar(select(Opinion).where(Opinion.topic_id == tid))
-        assert opinion.source == "chat"
+        assert opinion.source == "wechat"
     for name in ("张秀英", "杨帆", "许婷"):
         assert sign_in(name).post(f"/opinions/{opinion.id}/support").status_code == 200
 

@@ -103,7 +103,7 @@ def test_hall_mode_in_chat(hall, clock):
     assert topics.enter_topic_by_number(hall.uow, person_id=resident, number=1).id == topic.id
     assert topics.current_topic_for(hall.uow, person_id=resident).id == topic.id
     entered, opinion = topics.post_opinion_from_chat(hall.uow, person_id=resident, text="建议装红绿灯")
-    assert (entered.id, opinion.source, opinion.topic_id) == (topic.id, "chat", topic.id)
+    assert (entered.id, opinion.source, opinion.topic_id) == (topic.id, "wechat", topic.id)
     with pytest.raises(ValidationError):
         topics.enter_topic_by_number(hall.uow, person_id=resident, number=2)
     assert topics.leave_topic(hall.uow, person_id=resident).id == topic.id
