@@ -49,7 +49,8 @@ def routes_for_many(session: Session, person_ids: Iterable[int | None],
         identities = {person_id: [] for person_id in people}
     if people:
         for identity in session.connection().execute(_IDENTITIES, {"ids": list(people)}):
-            identities[identity.person_id].append(identity)
+            for owner in {identity.person_id, identity.staff_person_id} & people.keys():
+                identities[owner].append(identity)
     return {person_id: _routes(people.get(person_id) if person_id is not None else None,
                                identities.get(person_id or 0, []), now)
             for person_id in wanted}
@@ -58,9 +59,11 @@ def routes_for_many(session: Session, person_ids: Iterable[int | None],
 _people, _identities = Person.__table__, WechatIdentity.__table__
 _PEOPLE = (select(_people.c.id, _people.c.is_active, _people.c.role)
            .where(_people.c.id.in_(bindparam("ids", expanding=True))))
-_IDENTITIES = (select(_identities.c.person_id, _identities.c.app, _identities.c.openid, _identities.c.subscribed,
-                      _identities.c.last_message_at)
-               .where(_identities.c.person_id.in_(bindparam("ids", expanding=True)))
+# A WeChat user reaches both their resident self (person_id) and the staff account they bound (staff_person_id).
+_IDENTITIES = (select(_identities.c.person_id, _identities.c.staff_person_id, _identities.c.app, _identities.c.openid,
+                      _identities.c.subscribed, _identities.c.last_message_at)
+               .where(_identities.c.person_id.in_(bindparam("ids", expanding=True))
+                      | _identities.c.staff_person_id.in_(bindparam("ids", expanding=True)))
                .order_by(_identities.c.last_message_at.desc().nulls_last(), _identities.c.id.desc()))
 
 
