@@ -156,18 +156,23 @@ _CATEGORY_KEYWORDS = select(Category.id, Category.keywords).order_by(Category.id
 
 
 def suggest_category(session: Session, text: str) -> int | None:
-    """The id of the category whose keywords occur most often in the text (ties: the first defined)."""
-    best, best_hits = None, 0
+    """The id of the category whose keywords occur most often in the text, ignoring case (ties: the first
+    defined); when none occurs, the first category without keywords (the catch-all the office re-sorts)."""
+    best, best_hits, fallback = None, 0, None
+    lowered = text.lower()
     for category_id, keywords in session.execute(_CATEGORY_KEYWORDS):
-        hits = sum(text.count(word) for word in _keyword_list(keywords))
+        words = _keyword_list(keywords)
+        if not words and fallback is None:
+            fallback = category_id
+        hits = sum(lowered.count(word) for word in words)
         if hits > best_hits:
             best, best_hits = category_id, hits
-    return best
+    return best if best is not None else fallback
 
 
 @cache
 def _keyword_list(keywords: str) -> tuple[str, ...]:
-    return tuple(word.strip() for word in (keywords or "").split(",") if word.strip())
+    return tuple(word.strip().lower() for word in (keywords or "").split(",") if word.strip())
 
 
 def submit_case(uow: UnitOfWork, *, reporter_id: int, description: str, street_id: int | None = None,

@@ -41,10 +41,15 @@ def _resubscribe(chat: Chat) -> None:
     chat.identity.unsubscribed_at = None
 
 
+def parse_scene(scene: str | None) -> tuple[str, str]:
+    """The one QR-scene parser: ("topic", "12") from "topic:12" or a subscribe event's "qrscene_topic:12"."""
+    kind, _, value = (scene or "").strip().removeprefix("qrscene_").partition(":")
+    return kind, value.strip()
+
+
 def handle_scene(chat: Chat, scene: str) -> Reply:
     """`topic:<id>` enters a hall, `street:<id>` sets the street, `bind:<code>` binds a deputy or staff."""
-    kind, _, value = scene.strip().removeprefix("qrscene_").partition(":")
-    value = value.strip()
+    kind, value = parse_scene(scene)
     if kind == "topic" and value.isdigit():
         return halls.enter_topic(chat, topic_id=int(value))
     if kind == "street" and value:

@@ -5,7 +5,6 @@ which hall a chat user is in is stored, so every web process answers the same.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -20,8 +19,6 @@ from server.halls.opinions import post_opinion
 from server.halls.queries import list_open_topics_for
 from server.halls.rules import STATE_LABELS, TopicState
 from server.places.models import Street
-
-SCENE_RE = re.compile(r"^(?:qrscene_)?topic:(\d+)$")
 
 
 def subscribe_topics(uow: UnitOfWork, *, person_id: int, street_id: int | None = None) -> int:
@@ -47,12 +44,6 @@ def unsubscribe_topics(uow: UnitOfWork, *, person_id: int, street_id: int | None
 
 
 # --- Hall mode in chat ---------------------------------------------------------------------
-
-def parse_topic_scene(scene: str | None) -> int | None:
-    """The topic id in a QR scene ("topic:12", or "qrscene_topic:12" from a subscribe event)."""
-    match = SCENE_RE.match((scene or "").strip())
-    return int(match.group(1)) if match else None
-
 
 def enter_topic(uow: UnitOfWork, *, person_id: int, topic_id: int) -> Topic:
     """Put a chat user in a hall (after a QR scan or `议题 N`); their texts become opinions there."""

@@ -20,7 +20,6 @@ from server.halls.chat import (
     enter_topic,
     enter_topic_by_number,
     leave_topic,
-    parse_topic_scene,
     post_opinion_from_chat,
     subscribe_topics,
     unsubscribe_topics,
@@ -55,7 +54,7 @@ from server.pushes.states import OutboxKind
 __all__ = [
     "close_due", "close_topic", "create_topic", "current_topic_for", "edit_topic", "enter_topic",
     "enter_topic_by_number", "extend_topic", "leave_topic", "list_open_topics_for", "notify_closing_due",
-    "open_due", "open_topic", "parse_topic_scene", "post_opinion_from_chat", "run_hall_schedule",
+    "open_due", "open_topic", "post_opinion_from_chat", "run_hall_schedule",
     "subscribe_topics", "unsubscribe_topics",
 ]
 

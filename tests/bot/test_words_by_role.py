@@ -237,3 +237,13 @@ def test_a_duplicate_sent_three_times_at_once_makes_one_case(bot, world, residen
     assert len(bot.cases()) == 1
     assert sum("已收到您的反映" in reply for reply in replies) == 1
     assert sum(reply.startswith("您已反映过") for reply in replies) == 2
+
+
+def test_english_and_mixed_reports_get_a_category_and_others_the_catch_all(bot, world, resident):
+    from server.places.models import Category
+
+    names = {category.id: category.name for category in bot.rows(Category)}
+    resident.say("The streetlight outside building 3 is broken")
+    resident.say("楼下的restaurant油烟太大")
+    resident.say("想咨询一下社区老年食堂怎么报名")
+    assert [names[case.category_id] for case in bot.cases()] == ["公共设施", "违建与噪音", "其他（待街道研判分类）"]

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from server.chat.events import parse_scene
 from server.core.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from server.halls import opinions
 from server.halls import service as topics
@@ -95,8 +96,8 @@ def test_wrong_states_get_a_clear_answer(hall):
 def test_hall_mode_in_chat(hall, clock):
     topic = hall.open_now()
     resident = hall.id("杨帆")
-    assert topics.parse_topic_scene(f"qrscene_topic:{topic.id}") == topic.id
-    assert topics.parse_topic_scene("case:3") is None
+    assert parse_scene(f"qrscene_topic:{topic.id}") == ("topic", str(topic.id))
+    assert parse_scene("case:3") == ("case", "3") and parse_scene(None) == ("", "")
     assert [t.id for t in topics.list_open_topics_for(hall.uow, person_id=resident)] == [topic.id]
     with pytest.raises(InvalidTransitionError):
         topics.post_opinion_from_chat(hall.uow, person_id=resident, text="建议装红绿灯")
