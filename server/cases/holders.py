@@ -59,3 +59,12 @@ def notify_holders(session: Session, case: Case, *, kind: OutboxKind | str, now:
     """Push `kind` about `case` to everyone holding it; returns how many pushes were written."""
     return push_about(session, case, holder_ids(session, case), kind=kind, now=now,
                       payload={"tracking_number": case.tracking_number, **(payload or {})}, dedupe=dedupe_suffix)
+
+
+def tell_reporter(session: Session, case: Case, *, kind: OutboxKind | str, now: datetime,
+                  payload: dict[str, Any] | None = None, dedupe: str | None = None) -> int:
+    """Keep the resident informed: one push about their own case (none for a case without a reporter)."""
+    if case.reporter_id is None:
+        return 0
+    return push_about(session, case, [case.reporter_id], kind=kind, now=now,
+                      payload={"tracking_number": case.tracking_number, **(payload or {})}, dedupe=dedupe)

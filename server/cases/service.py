@@ -13,10 +13,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from server.cases import rules as case_rules
 from server.cases.deadlines import deadline_for
-from server.cases.holders import notify_holders
+from server.cases.holders import notify_holders, tell_reporter
 from server.cases.models import Case, CaseAttachment, CaseEvent, TrackingCounter
 from server.cases.states import FINAL_STATES, CaseAction, CaseState, Holder, Satisfaction, Source
 from server.cases.tracking import format_tracking_number, local_day
+from server.core.clock import LOCAL_ZONE
 from server.core.db import insert_for, lock_row
 from server.core.errors import ConflictError, NotFoundError, ValidationError
 from server.core.text import clean_text
@@ -219,6 +220,9 @@ def accept_case(uow: UnitOfWork, *, actor_id: int, case_id: int, note: str | Non
         case, _ = _transition(uow, CaseAction.accept, actor_id=actor_id, case_id=case_id, note=note,
                            accepted_at=uow.clock.now(), accepted_by_id=actor_id)
         notify_holders(uow.session, case, kind=OutboxKind.case_accepted, now=uow.clock.now())
+        deputy = uow.session.get(Person, actor_id)
+        tell_reporter(uow.session, case, kind=OutboxKind.report_accepted, now=uow.clock.now(),
+                      payload={"deputy_name": deputy.name if deputy else ""})
         return case
 
 
@@ -258,6 +262,9 @@ def route_case(uow: UnitOfWork, *, actor_id: int, case_id: int, unit_id: int, no
                            handling_unit_id=unit.id, routed_at=uow.clock.now())
         notify_holders(session, case, kind=OutboxKind.case_routed, now=uow.clock.now(),
                                      payload={"unit_name": unit.name})
+        deadline = case.deadline_at.astimezone(LOCAL_ZONE).strftime("%m月%d日%H:%M")
+        tell_reporter(session, case, kind=OutboxKind.report_routed, now=uow.clock.now(),
+                      payload={"unit_name": unit.name, "deadline": deadline}, dedupe=f"routed{unit.id}")
         return case
 
 
@@ -294,6 +301,9 @@ def rate_case(uow: UnitOfWork, *, actor_id: int, case_id: int, satisfaction: Sat
                                data={"satisfaction": satisfaction.value}, satisfaction=satisfaction,
                                reopen_count=reopen_count, resolved_at=None)
             notify_holders(session, case, kind=OutboxKind.case_reopened, now=now)
+            unit = session.get(HandlingUnit, case.handling_unit_id) if case.handling_unit_id else None
+            tell_reporter(session, case, kind=OutboxKind.report_reopened, now=now,
+                          payload={"unit_name": unit.name if unit else ""}, dedupe=f"reopened{reopen_count}")
             return case
         case, _ = _transition(uow, CaseAction.rate, actor_id=actor_id, case_id=case_id, note=comment,
                            data={"satisfaction": satisfaction.value}, satisfaction=satisfaction, closed_at=now)

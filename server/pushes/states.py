@@ -32,6 +32,13 @@ class OutboxKind(StrEnum):
     topic_closing = "topic_closing"
     topic_concluded = "topic_concluded"
     opinion_replied = "opinion_replied"
+    # To the resident who reported: what happened to their case (customer-service message in the 48 h
+    # window, else a template message).
+    report_accepted = "report_accepted"
+    report_routed = "report_routed"
+    report_reopened = "report_reopened"
+    # The answer to a message journalled while the database was down (server.chat.journal).
+    inbound_reply = "inbound_reply"
     # Not a push: a photo a resident sent by chat, fetched by the chat's media job (server.chat.media);
     # the push dispatcher never claims these rows.
     fetch_media = "fetch_media"

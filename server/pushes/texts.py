@@ -88,10 +88,26 @@ def opinion_replied(payload: Payload) -> str:
             f"{_get(payload, 'reply', '请在议事厅查看')}")
 
 
+def report_accepted(payload: Payload) -> str:
+    return (f"您的反映 {_number(payload)} 已由人大代表{_get(payload, 'deputy_name')}接收，正转交街道人大办研判流转。"
+            "回复“查询”可查看进度。")
+
+
+def report_routed(payload: Payload) -> str:
+    return (f"您的反映 {_number(payload)} 已交由{_get(payload, 'unit_name', '承办单位')}办理，"
+            f"将在{_get(payload, 'deadline', '72小时期限')}前答复您。")
+
+
+def report_reopened(payload: Payload) -> str:
+    return (f"您的反映 {_number(payload)} 已退回{_get(payload, 'unit_name', '承办单位')}重新办理，"
+            "我们会尽快给您答复。")
+
+
 TEXTS: dict[str, Callable[[Payload], str]] = {
     fn.__name__: fn for fn in (case_submitted, case_accepted, case_auto_forwarded, case_routed, case_resolved,
                               case_reopened, case_rejected, case_merged, case_escalated, case_reminder,
-                              case_overdue, topic_opened, topic_closing, topic_concluded, opinion_replied)
+                              case_overdue, topic_opened, topic_closing, topic_concluded, opinion_replied,
+                              report_accepted, report_routed, report_reopened)
 }
 
 TITLES = {
@@ -100,6 +116,7 @@ TITLES = {
     "case_rejected": "反映不予受理", "case_merged": "反映已合并", "case_escalated": "反映已提级",
     "case_reminder": "催办提醒", "case_overdue": "反映超期", "topic_opened": "新议题征集意见",
     "topic_closing": "议题即将结束", "topic_concluded": "议题已结束", "opinion_replied": "意见收到回复",
+    "report_accepted": "您的反映已接收", "report_routed": "您的反映已交办", "report_reopened": "您的反映重新办理",
 }
 
 

@@ -247,3 +247,21 @@ def test_english_and_mixed_reports_get_a_category_and_others_the_catch_all(bot, 
     resident.say("楼下的restaurant油烟太大")
     resident.say("想咨询一下社区老年食堂怎么报名")
     assert [names[case.category_id] for case in bot.cases()] == ["公共设施", "违建与噪音", "其他（待街道研判分类）"]
+
+
+def test_the_resident_hears_when_their_report_is_accepted_routed_resolved_and_reopened(bot, world, resident):
+    from server.pushes.dispatch import dispatch_due
+
+    resident.say(STORY)
+    staff_phone(bot, world, "严民强").say("接收 MY-20261128-0001")
+    resolve_by_chat(bot, world, "MY-20261128-0001")
+    resident.say("不满意")
+    reporter = bot.cases()[0].reporter_id
+    for kind in ("report_accepted", "report_routed", "case_resolved", "report_reopened"):
+        assert [row.recipient_id for row in bot.outbox(kind)] == [reporter], kind
+    dispatch_due(bot.runtime.uow(), bot.runtime.wechat)
+    delivered = requests.get(f"{bot.url}/sandbox/user/pushes", params={"openid": resident.openid}, timeout=10)
+    texts = [str(push["body"]) for push in delivered.json()["pushes"]]
+    assert any("已由人大代表严民强接收" in text for text in texts)
+    assert any("已交由湖滨街道公共管理办公室办理" in text for text in texts)
+    assert any("已退回湖滨街道公共管理办公室重新办理" in text for text in texts)

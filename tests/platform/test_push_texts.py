@@ -24,13 +24,19 @@ PAYLOADS = {
     "topic_concluded": {"topic_title": "老旧小区加装电梯", "topic_id": 7},
     "opinion_replied": {"topic_title": "老旧小区加装电梯", "reply": "感谢建议，已纳入方案"},
     "inbound_reply": {"text": "已收到您的反映，编号 MY-20261128-0001。"},
+    "report_accepted": {"tracking_number": "MY-20261128-0001", "deputy_name": "严民强"},
+    "report_routed": {"tracking_number": "MY-20261128-0001", "unit_name": "湖滨街道公共管理办公室",
+                      "deadline": "12月01日09:00"},
+    "report_reopened": {"tracking_number": "MY-20261128-0001", "unit_name": "湖滨街道公共管理办公室"},
 }
 CASE_ENGINE_KINDS = {"case_submitted", "case_accepted", "case_auto_forwarded", "case_routed", "case_resolved",
                      "case_reopened", "case_rejected", "case_merged", "case_escalated"}
 
 
 def test_every_kind_is_covered():
-    assert set(TEXTS) == set(PAYLOADS) == set(TITLES)
+    from server.pushes.states import OutboxKind
+
+    assert set(TEXTS) == set(PAYLOADS) == set(TITLES) == {kind.value for kind in OutboxKind} - {"fetch_media"}
     assert set(TEXTS) >= CASE_ENGINE_KINDS
 
 
