@@ -17,8 +17,6 @@ import pytest
 
 from bench import env
 
-pytestmark = pytest.mark.xdist_group("bench_smoke")  # one worker runs the module's one benchmark run
-
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY_KEYS = ("ratio_to_limit", "ratio_to_peer", "p99_ms_16", "sweep_ratio", "dashboard_p95_ms",
                 "outbox_sends_per_s", "outbox_lost", "outbox_duplicates")
