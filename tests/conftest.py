@@ -1,11 +1,19 @@
-"""Fixtures: every test runs once on a real SQLite file and once on a real PostgreSQL database.
+"""Fixtures: database tests run on a real SQLite file, and those marked `both_databases` on a real
+PostgreSQL database as well (`--all-databases` runs every one of them on both).
 
-The PostgreSQL database is made for this test session and dropped after it, so parallel runs never
-collide. Under CI=true an unreachable PostgreSQL fails the run instead of skipping.
+Where a test runs is written on it: `both_databases("why")` where the dialect matters (locking,
+ON CONFLICT, SKIP LOCKED, migrations, the chat path, concurrency, the outbox, the deadline sweep),
+`postgresql_only` for a PostgreSQL feature, and nothing for a test that runs on SQLite alone.
+
+Each database is made once per session (once per xdist worker) and dropped after it, so parallel
+runs never collide; after every test that used one, its tables are emptied in one batch. Under
+CI=true an unreachable PostgreSQL fails the run instead of skipping.
 """
 from __future__ import annotations
 
 import os
+import sqlite3
+from collections import defaultdict
 
 import pytest
 from sqlalchemy import text
@@ -18,7 +26,8 @@ from server.core.runtime import build_runtime
 from server.core.settings import load_settings
 
 PG_ADMIN_URL = os.environ.get("MINYI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-BACKENDS = ["sqlite", "postgresql"]
+BACKENDS = ("sqlite", "postgresql")
+DATABASE_PROPERTY = "minyi_database"  # (kind, where) on each database test's report, for the summary
 
 
 def _pg_reachable() -> str | None:
@@ -34,20 +43,28 @@ def drop_pg_database(url: str) -> None:
     pg_scratch.drop_database(PG_ADMIN_URL, url)
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "postgresql_only: a PostgreSQL feature; the SQLite run leaves it out")
+def pytest_addoption(parser):
+    parser.addoption("--all-databases", action="store_true", default=False,
+                     help="run every database test on SQLite and PostgreSQL, not only those marked both_databases")
 
 
-def pytest_collection_modifyitems(config, items):
-    """Tests marked postgresql_only are deselected (not skipped) on SQLite: there is nothing to run."""
-    sqlite_only_run = [item for item in items if item.get_closest_marker("postgresql_only")
-                       and getattr(item, "callspec", None) and item.callspec.params.get("backend") == "sqlite"]
-    if sqlite_only_run:
-        config.hook.pytest_deselected(items=sqlite_only_run)
-        items[:] = [item for item in items if item not in sqlite_only_run]
+def backends_for(node, config) -> list[str]:
+    """The databases a test runs on, read from its markers."""
+    if node.get_closest_marker("postgresql_only"):
+        return ["postgresql"]
+    if node.get_closest_marker("both_databases") or config.getoption("all_databases"):
+        return list(BACKENDS)
+    return ["sqlite"]
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+def pytest_generate_tests(metafunc):
+    """A test that touches a database gets one `[sqlite]` and/or `[postgresql]` variant per database."""
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", backends_for(metafunc.definition, metafunc.config), indirect=True,
+                             scope="session")
+
+
+@pytest.fixture(scope="session")
 def backend(request) -> str:
     if request.param == "postgresql":
         reason = _pg_reachable()
@@ -58,38 +75,130 @@ def backend(request) -> str:
     return request.param
 
 
-@pytest.fixture(scope="session")
-def database_url(backend, tmp_path_factory):
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'minyi-test.sqlite3'}"
-        return
-    url = create_pg_database()
-    yield url
-    drop_pg_database(url)
+class Databases:
+    """This session's databases, one per backend, each made (tables included) on first use.
+
+    They outlive the `backend` parameter's switches, so tests may run in any order (xdist) without
+    a database being made twice; under xdist every worker has its own pair.
+    """
+
+    def __init__(self, tmp_path_factory) -> None:
+        self.tmp_path_factory = tmp_path_factory
+        self.urls: dict[str, str] = {}
+        self.engines: dict = {}
+        self.labels: dict[str, str] = {}
+
+    def url(self, backend: str) -> str:
+        if backend not in self.urls:
+            if backend == "sqlite":
+                path = self.tmp_path_factory.mktemp("sqlite") / "minyi-test.sqlite3"
+                self.urls[backend] = f"sqlite:///{path}"
+                self.labels[backend] = f"SQLite {sqlite3.sqlite_version}|{path}"
+            else:
+                self.urls[backend] = create_pg_database()
+        return self.urls[backend]
+
+    def engine(self, backend: str):
+        if backend not in self.engines:
+            engine = make_engine(self.url(backend))
+            Base.metadata.create_all(engine)
+            if backend == "postgresql":
+                with engine.connect() as connection:
+                    version = connection.scalar(text("SHOW server_version")).split()[0]
+                self.labels[backend] = f"PostgreSQL {version}|database {engine.url.database}"
+            self.engines[backend] = engine
+        return self.engines[backend]
+
+    def close(self) -> None:
+        for engine in self.engines.values():
+            engine.dispose()
+        if "postgresql" in self.urls:
+            drop_pg_database(self.urls["postgresql"])
 
 
 @pytest.fixture(scope="session")
-def engine(database_url):
-    engine = make_engine(database_url)
-    Base.metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+def _databases(tmp_path_factory):
+    databases = Databases(tmp_path_factory)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, _databases) -> str:
+    return _databases.url(backend)
+
+
+@pytest.fixture(scope="session")
+def engine(backend, _databases):
+    return _databases.engine(backend)
+
+
+_EMPTY_ALL: dict = {}  # engine -> the one batch of statements that empties it
+
+
+def empty_tables(engine) -> None:
+    """Delete every row of every table and restart the id sequences: one round trip.
+
+    DELETE, not TRUNCATE: on PostgreSQL a TRUNCATE of all tables costs most of a second (new files
+    for every table), a DELETE of the few rows a test wrote a few milliseconds.
+    """
+    if engine not in _EMPTY_ALL:
+        tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+        statements = [f"DELETE FROM {table}" for table in tables]
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as connection:
+                sequences = list(connection.scalars(text(
+                    "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c"
+                    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " WHERE c.relkind = 'S' AND n.nspname = current_schema()")))
+            if sequences:
+                statements.append("SELECT " + ", ".join(f"setval('{name}', 1, false)" for name in sequences))
+            _EMPTY_ALL[engine] = ["; ".join(statements)]
+        else:
+            _EMPTY_ALL[engine] = statements  # sqlite3 runs one statement per call
+    with engine.begin() as connection:
+        for statement in _EMPTY_ALL[engine]:
+            connection.exec_driver_sql(statement)
 
 
 @pytest.fixture(autouse=True)
 def _clean_tables(request):
-    """Empty every table after a test that used the database, so no state leaks between tests."""
+    """Empty every table after a test that used the database, so no state leaks between tests.
+
+    Tests commit for real (services open their own transactions; live servers, threads and
+    processes write through their own connections), so the rows are deleted, not rolled back.
+    """
+    engine = None
+    if "backend" in request.fixturenames:
+        backend, databases = request.getfixturevalue("backend"), request.getfixturevalue("_databases")
+        if "engine" in request.fixturenames:
+            engine = request.getfixturevalue("engine")
+        request.node.user_properties.append((DATABASE_PROPERTY, (backend, databases.labels.get(backend))))
     yield
-    if "engine" not in request.fixturenames:
+    if engine is not None:
+        empty_tables(engine)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Which database each half ran on: "SQLite 3.x: N tests on /tmp/…", "PostgreSQL 15.x: M tests on …"."""
+    tests: dict[str, set[str]] = defaultdict(set)
+    labels: dict[str, set[str]] = defaultdict(set)
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", ()):
+                if name == DATABASE_PROPERTY:
+                    backend, label = value
+                    tests[backend].add(report.nodeid)
+                    if label:
+                        labels[backend].add(label)
+    if not tests:
         return
-    engine = request.getfixturevalue("engine")
-    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(text(f"DELETE FROM {table}"))
+    terminalreporter.section("databases")
+    for backend in BACKENDS:
+        if tests.get(backend):
+            kinds = sorted({label.split("|")[0] for label in labels[backend]}) or [backend]
+            places = sorted(label.split("|", 1)[1] for label in labels[backend]) or ["its own databases"]
+            terminalreporter.write_line(f"{', '.join(kinds)}: {len(tests[backend])} tests on {'; '.join(places)}")
 
 
 @pytest.fixture

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import exists, literal, select, text, union_all
 
 from server.cases import service as cases
 from server.cases.models import Case
+from server.core.db import Base
 from server.core.runtime import Runtime
 from server.demo import _load_reference
 from server.people.models import Person
@@ -20,8 +21,22 @@ class World:
 
     @classmethod
     def load(cls, runtime: Runtime) -> World:
+        """The demo's reference data, as `minyi seed-demo` makes it (`_load_reference`).
+
+        Into an empty database the rows of the first real load at the same clock time are copied
+        back, ids included (a real load is ~300 lookups and flushes and a password hash: 1-2 s).
+        """
         with runtime.uow().transaction() as session:
-            _load_reference(session, runtime.clock.now())
+            now = runtime.clock.now()
+            key = (session.get_bind().dialect.name, now)
+            empty = _database_is_empty(session)
+            if empty and key in _REFERENCE_ROWS:
+                _copy_rows(session, _REFERENCE_ROWS[key])
+            else:
+                _load_reference(session, now)
+                if empty:
+                    session.flush()
+                    _REFERENCE_ROWS[key] = _read_rows(session)
         return cls(runtime)
 
     def _one(self, model, **keys):
@@ -71,3 +86,31 @@ class World:
     def reload(self, case: Case) -> Case:
         with self.runtime.uow().transaction() as session:
             return session.get(Case, case.id)
+
+
+_REFERENCE_ROWS: dict = {}  # (dialect, clock time) -> [(table, rows)] of a real `_load_reference`
+
+
+def _database_is_empty(session) -> bool:
+    tables = Base.metadata.sorted_tables
+    query = union_all(*(select(literal(1)).where(exists().select_from(table)) for table in tables))
+    return session.execute(query).first() is None
+
+
+def _read_rows(session) -> list:
+    copied = []
+    for table in Base.metadata.sorted_tables:
+        rows = [dict(row) for row in session.execute(select(table).order_by(*table.primary_key.columns)).mappings()]
+        if rows:
+            copied.append((table, rows))
+    return copied
+
+
+def _copy_rows(session, copied: list) -> None:
+    for table, rows in copied:
+        session.execute(table.insert(), rows)
+    if session.get_bind().dialect.name == "postgresql":  # explicit ids leave the sequences behind
+        for table, rows in copied:
+            (column,) = table.primary_key.columns
+            session.execute(text("SELECT setval(pg_get_serial_sequence(:table, :column), :value)"),
+                            {"table": table.name, "column": column.name, "value": max(row[column.name] for row in rows)})

@@ -1,10 +1,13 @@
 """Migrations and models agree on both databases, and every migration can be undone."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import create_engine, inspect
 
 from server.core import migrations as migrate
 from server.core.db import Base
+
+pytestmark = pytest.mark.both_databases("migrations are written and checked per dialect")
 
 
 def _fresh_url(backend, tmp_path):

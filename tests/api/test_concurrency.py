@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 from sqlalchemy import func, select
 
 from server.people.models import Person, WechatIdentity
+
+pytestmark = pytest.mark.both_databases("races over HTTP: each database locks in its own way")
 
 PARALLEL = 6
 

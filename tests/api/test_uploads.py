@@ -4,11 +4,14 @@ from __future__ import annotations
 import io
 import os
 
+import pytest
 from PIL import Image
 
 from server.cases import service as cases
 
 from .conftest import jpeg_bytes, upload
+
+pytestmark = pytest.mark.both_databases("the same picture is stored once through INSERT … ON CONFLICT DO NOTHING")
 
 
 def test_only_real_images_are_accepted_whatever_their_name(live):

@@ -1,10 +1,14 @@
 """What residents type: 查询 / 进度, 满意 / 基本满意 / 不满意, 议题, 退出, 帮助 and the custom menu."""
 from __future__ import annotations
 
+import pytest
+
 from server.cases import service as cases
 from server.cases.states import CaseState
 
 from .conftest import Phone
+
+pytestmark = pytest.mark.both_databases("the chat path: inbound claims through ON CONFLICT, replies read per dialect")
 
 STORY = "祖庙巷51号小区绿化枯萎需要补种"
 

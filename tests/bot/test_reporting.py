@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from server.cases.models import Case, CaseAttachment, CaseEvent
 from server.cases.states import CaseState
 from server.chat.media import fetch_due_media
@@ -10,6 +12,8 @@ from server.chat.models import InboundMessage
 from server.files.models import Attachment
 
 from .conftest import Phone
+
+pytestmark = pytest.mark.both_databases("the chat path: inbound claims, case numbers and pushes go through ON CONFLICT")
 
 STORY = "祖庙巷51号小区绿化枯萎需要补种"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 
 from server.cases.models import Case
@@ -11,6 +12,8 @@ from server.chat.models import InboundMessage
 from server.people.models import Person, WechatIdentity
 
 from .conftest import Phone
+
+pytestmark = pytest.mark.both_databases("the chat path: inbound messages are claimed once through ON CONFLICT … RETURNING")
 
 STORY = "祖庙巷51号小区绿化枯萎需要补种"
 

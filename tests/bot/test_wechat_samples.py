@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import delete
 
 from server.chat.models import InboundMessage
+
+pytestmark = pytest.mark.both_databases("the chat path: every kind of inbound message through the ON CONFLICT claim")
 
 SAMPLES = Path(__file__).parent / "samples"
 EXPECTED = {

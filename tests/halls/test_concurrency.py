@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from server.core.errors import ConflictError
 from server.halls import opinions
 from server.halls.models import Opinion, Support
+
+pytestmark = pytest.mark.both_databases("concurrent supports: the unique pair and ON CONFLICT decide")
 
 
 def test_concurrent_double_support_makes_one(hall):

@@ -20,6 +20,8 @@ from server.halls.models import Opinion, Support, TopicEvent
 from server.halls.outcomes import OpinionCase
 from server.halls.rules import TopicState
 
+pytestmark = pytest.mark.both_databases("supports go in through ON CONFLICT DO NOTHING RETURNING; topics are locked FOR UPDATE")
+
 
 def post(hall, topic, name, text="建议在景芳路口加装隔离栏"):
     return opinions.post_opinion(hall.uow, author_id=hall.id(name), topic_id=topic.id, text=text)

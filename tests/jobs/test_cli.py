@@ -7,6 +7,7 @@ import socket
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import requests
 
 from server.cases.states import CaseState, Holder
@@ -14,6 +15,8 @@ from server.people.models import WechatIdentity
 
 from .conftest import minyi_env, start_minyi
 from .helpers import claims, told
+
+pytestmark = pytest.mark.both_databases("the scheduler and the sweep as separate processes against each database")
 
 
 def run_minyi(*args: str, env) -> tuple[int, str, str]:

@@ -15,6 +15,8 @@ from server.core.runtime import build_runtime
 
 from .helpers import actions, claims, told
 
+pytestmark = pytest.mark.both_databases("the deadline sweep claims with SKIP LOCKED and records reminders through ON CONFLICT")
+
 H = timedelta(hours=1)
 
 

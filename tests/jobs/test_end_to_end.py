@@ -4,12 +4,15 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 
+import pytest
 import requests
 
 from server.cases import service as cases
 from server.core.runtime import build_runtime
 from server.jobs import run_all_once
 from server.people.models import WechatIdentity
+
+pytestmark = pytest.mark.both_databases("schedulers in separate processes against each database")
 
 TEMPLATE = "cgi-bin/message/template/send"
 

@@ -8,6 +8,8 @@ import pytest
 
 from server import jobs
 
+pytestmark = pytest.mark.both_databases("the deadline sweep claims with SKIP LOCKED and records reminders through ON CONFLICT")
+
 
 @pytest.fixture
 def probe_job():

@@ -5,6 +5,7 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from server.cases.jobs import sweep_deadlines
@@ -13,6 +14,8 @@ from server.cases.states import CaseAction
 from server.pushes.models import OutboxMessage
 
 from .helpers import told
+
+pytestmark = pytest.mark.both_databases("concurrent sweepers: SKIP LOCKED on PostgreSQL, the write queue on SQLite")
 
 
 def sweep_in_threads(runtime, now, workers: int, batch_size: int = 200) -> list[dict]:

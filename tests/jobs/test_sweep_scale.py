@@ -4,12 +4,15 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event, text
 
 from server.cases.jobs import due_cases_query, sweep_deadlines
 from tests.factories import World
 
 from .helpers import insert_cases
+
+pytestmark = pytest.mark.both_databases("the sweep's statements per dialect")
 
 
 class StatementCounter:

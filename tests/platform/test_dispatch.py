@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from server.cases.models import CaseAttachment
@@ -15,6 +16,8 @@ from server.pushes.models import OutboxMessage
 from server.pushes.notifications import enqueue
 from server.sandbox import sandbox_state
 from tests.concurrency import raised, run_together
+
+pytestmark = pytest.mark.both_databases("the outbox dispatcher claims with SKIP LOCKED on PostgreSQL, otherwise without")
 
 TEMPLATE = "cgi-bin/message/template/send"
 CS = "cgi-bin/message/custom/send"

@@ -16,6 +16,8 @@ from server.pushes.notifications import enqueue
 from server.sandbox import sandbox_state
 from tests.concurrency import raised, run_together
 
+pytestmark = pytest.mark.both_databases("the outbox dispatcher's bulk claim per dialect")
+
 TEMPLATE = "cgi-bin/message/template/send"
 CS = "cgi-bin/message/custom/send"
 

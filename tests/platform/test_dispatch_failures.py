@@ -18,6 +18,8 @@ from server.pushes.dispatch import (
 )
 from tests.platform.conftest import FAST_TIMEOUT
 
+pytestmark = pytest.mark.both_databases("the outbox dispatcher's leases and retries per dialect")
+
 TEMPLATE = "cgi-bin/message/template/send"
 
 

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from server.cli import main
+
+pytestmark = pytest.mark.both_databases("the outbox dispatcher as a command against each database")
 
 
 def test_operators_dispatch_list_and_retry(push_world, live_server, sandbox, database_url, tmp_path):

@@ -13,6 +13,8 @@ from server.cases.states import CaseAction, CaseState, Holder, Satisfaction
 from server.core.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from server.pushes.models import OutboxMessage
 
+pytestmark = pytest.mark.both_databases("case rows are locked FOR UPDATE and tracking numbers come from an ON CONFLICT counter")
+
 
 def events_of(uow, case):
     with uow.transaction() as session:

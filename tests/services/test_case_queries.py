@@ -1,6 +1,7 @@
 """Case queries: the SQL scope filter agrees with the domain's in_scope for every role and case."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from server.cases import queries as case_queries
@@ -9,6 +10,8 @@ from server.cases.models import Case
 from server.cases.rules import in_scope
 from server.people.models import Person
 from server.people.rules import Role
+
+pytestmark = pytest.mark.both_databases("the scope filter and the duty record are SQL; their meaning must not depend on the dialect")
 
 
 def test_sql_scope_matches_the_domain_rule_for_every_person_and_case(world, uow):

@@ -1,6 +1,7 @@
 """Real concurrent connections: one winner per case, unique tracking numbers."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from server.cases import service as cases
@@ -8,6 +9,8 @@ from server.cases.models import CaseEvent
 from server.cases.states import CaseAction, CaseState
 from server.core.errors import ConflictError, InvalidTransitionError
 from tests.concurrency import run_together
+
+pytestmark = pytest.mark.both_databases("real concurrent connections: each database locks in its own way")
 
 
 def test_two_deputies_accept_at_the_same_instant_exactly_one_wins(world, runtime):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from server import jobs
@@ -13,6 +14,8 @@ from server.places.models import Street
 from server.statistics.models import StreetRanking
 from server.statistics.service import rank_streets, refresh_street_ranking, street_ranking
 from tests.concurrency import raised, run_together
+
+pytestmark = pytest.mark.both_databases("resolve times and the 72-hour share are computed per dialect; the snapshot is an upsert")
 
 
 def test_rankings_follow_the_share_resolved_inside_72_hours(world, runtime, clock):

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import pytest
 import requests
 
 from server import create_app
 from server.core.settings import load_settings
 
 
+@pytest.mark.both_databases("the health check asks each database itself")
 def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
