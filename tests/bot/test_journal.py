@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.journal import Intake
@@ -21,6 +22,7 @@ from server.pushes.models import OutboxMessage
 
 UNREACHABLE_PG = "postgresql+psycopg://postgres@127.0.0.1:9/nowhere"  # the discard port: refused at once
 
+pytestmark = pytest.mark.both_databases("replay goes through the chat path's ON CONFLICT claims")
 
 def message(openid: str, msg_id: int, content: str | None = "小区路灯坏了一周，晚上很黑", kind: str = "text",
             **extra) -> dict:

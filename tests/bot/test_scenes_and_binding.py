@@ -13,6 +13,8 @@ from server.pushes.dispatch import dispatch_due
 
 from .conftest import Phone
 
+pytestmark = pytest.mark.both_databases("binding claims its code with UPDATE … RETURNING; pushes route per dialect")
+
 STORY = "祖庙巷51号小区绿化枯萎需要补种"
 
 

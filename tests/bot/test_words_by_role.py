@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import requests
 
 from server.cases.models import Case
@@ -13,6 +14,9 @@ from server.halls import service as topics
 from tests.concurrency import run_together
 
 from .conftest import Phone
+
+pytestmark = pytest.mark.both_databases("the chat path: ON CONFLICT claims, and a reporter's row lock keeps "
+                                        "concurrent copies of one report to one case")
 
 STORY = "祖庙巷51号小区绿化枯萎需要补种"
 
