@@ -27,7 +27,7 @@ from server.core.settings import load_settings
 
 PG_ADMIN_URL = os.environ.get("MINYI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgresql")
-DATABASE_PROPERTY = "minyi_database"  # (kind, where) on each database test's report, for the summary
+DATABASE_PROPERTY = "minyi_database"  # (backend, "Kind version|where") on each database test's report
 
 
 def _pg_reachable() -> str | None:
