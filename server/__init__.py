@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     app.json.ensure_ascii = False
     app.extensions["minyi"] = runtime
 
+    from server.web.case_page import bp as case_page_bp
     from server.web.dashboard import bp as dashboard_bp
     from server.web.errors import register_error_handlers
     from server.web.halls import bp as halls_web_bp
@@ -34,6 +35,7 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     app.register_blueprint(health_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(halls_web_bp)
+    app.register_blueprint(case_page_bp)
     miniapp_api.register_api(app)
 
     from bot import init_bot

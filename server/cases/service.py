@@ -15,11 +15,18 @@ from server.cases import rules as case_rules
 from server.cases.deadlines import deadline_for
 from server.cases.holders import notify_holders, tell_reporter
 from server.cases.models import Case, CaseAttachment, CaseEvent, TrackingCounter
+from server.cases.public import public_link
 from server.cases.states import FINAL_STATES, CaseAction, CaseState, Holder, Satisfaction, Source
 from server.cases.tracking import format_tracking_number, local_day
 from server.core.clock import LOCAL_ZONE
 from server.core.db import insert_for, lock_row
-from server.core.errors import ConflictError, NotFoundError, ValidationError
+from server.core.errors import (
+    ConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from server.core.text import clean_text
 from server.core.uow import UnitOfWork
 from server.files.models import Attachment
@@ -278,8 +285,9 @@ def resolve_case(uow: UnitOfWork, *, actor_id: int, case_id: int, feedback: str,
         case, event = _transition(uow, CaseAction.resolve, actor_id=actor_id, case_id=case_id, note=feedback,
                                   feedback=feedback, resolved_at=now)
         _attach(session, case, event.id, attachment_ids, "feedback", now)
+        link = public_link(uow.settings, case.id)
         notify_holders(session, case, kind=OutboxKind.case_resolved, now=now,
-                                     payload={"feedback": feedback[:60]},
+                                     payload={"feedback": feedback[:60], **({"link": link} if link else {})},
                                      dedupe_suffix=f"resolved{case.reopen_count}")
         return case
 
@@ -409,4 +417,31 @@ def record_reminder(uow: UnitOfWork, *, case_id: int, note: str, data: dict[str,
         changes: dict[str, Any] = {"overdue": True} if overdue else {}
         case, _ = _transition(uow, CaseAction.remind, actor_id=None, case_id=case_id, note=note, data=data,
                               **changes)
+        return case
+
+
+def add_feedback_photos(uow: UnitOfWork, *, actor_id: int, case_id: int, attachment_ids: Sequence[int]) -> Case:
+    """The unit that resolved a case adds photos of the result (sent by chat after 办结): they join the
+    latest 办结 event, so they show with it on the timeline and on the case's public page. Only while
+    the case stays resolved; a photo already on the result is not added twice."""
+    with uow.transaction() as session:
+        if not attachment_ids:
+            raise ValidationError("请上传图片")
+        actor = load_actor(session, actor_id)
+        case = lock_row(session, Case, case_id, missing="找不到该反映")
+        if actor.role != Role.handling_unit or actor.unit_id is None or actor.unit_id != case.handling_unit_id:
+            raise PermissionDeniedError("只有承办单位可以补充办理结果的照片")
+        if case.state != CaseState.resolved:
+            raise InvalidTransitionError("该反映已不在“已办结”状态，不能再补充办理结果的照片",
+                                         details={"state": case.state.value})
+        event_id = session.scalar(select(CaseEvent.id).where(CaseEvent.case_id == case.id,
+                                                             CaseEvent.action == CaseAction.resolve)
+                                  .order_by(CaseEvent.sequence.desc()).limit(1))
+        _check_attachments(session, attachment_ids)
+        present = set(session.scalars(select(CaseAttachment.attachment_id).where(
+            CaseAttachment.case_id == case.id, CaseAttachment.kind == "feedback",
+            CaseAttachment.attachment_id.in_(list(attachment_ids)))))
+        _attach(session, case, event_id, [i for i in attachment_ids if i not in present], "feedback",
+                uow.clock.now())
+        _flush(session)
         return case

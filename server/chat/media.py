@@ -1,4 +1,5 @@
-"""Photos residents send by chat: fetched from WeChat in the background and attached to their case.
+"""Photos sent by chat, fetched from WeChat in the background: a resident's join their case (`report`
+photos); a handling unit's sent within 10 minutes after its 办结 join that result (`feedback` photos).
 
 WeChat waits 5 seconds for the bot's reply, too short to download a photo, so the bot writes an outbox
 row of kind `fetch_media` (`queue_photo`) in the transaction that handles the message. This job claims
@@ -14,10 +15,13 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.cases import service as cases
-from server.cases.models import Case
+from server.cases.models import Case, CaseEvent
+from server.cases.states import CaseAction, CaseState
+from server.chat.context import JOIN_WINDOW
 from server.core.errors import DomainError
 from server.core.uow import UnitOfWork
 from server.files import service as files
@@ -31,6 +35,7 @@ log = logging.getLogger(__name__)
 FETCH_LIMIT = 20  # photos per run: each is a download of up to a few seconds, one after another
 FETCH_BUDGET = timedelta(minutes=1)  # lease that must be left to start a download
 SUMMARY_KEYS = ("claimed", "sent", "retry", "dead", "fenced")
+FEEDBACK = "feedback"  # payload purpose: a unit's photo of the result, not a resident's of the problem
 
 
 class _Fenced(Exception):
@@ -44,6 +49,26 @@ def queue_photo(session: Session, *, case: Case, payload: dict[str, Any], inboun
                           payload={"case_id": case.id, "media_id": payload.get("media_id"),
                                    "pic_url": payload.get("pic_url"), "reporter_id": case.reporter_id,
                                    "kind": "image"})
+
+
+def queue_feedback_photo(session: Session, *, case: Case, unit_person_id: int, payload: dict[str, Any],
+                         inbound_id: int, now: datetime) -> None:
+    """Ask for a unit's photo to be fetched and added to the result of `case`, which that unit resolved."""
+    notifications.enqueue(session, kind=OutboxKind.fetch_media, recipient_id=None, now=now, case_id=case.id,
+                          dedupe_key=f"fetch_media:{inbound_id}",
+                          payload={"case_id": case.id, "media_id": payload.get("media_id"),
+                                   "pic_url": payload.get("pic_url"), "unit_person_id": unit_person_id,
+                                   "kind": "image", "purpose": FEEDBACK})
+
+
+def recent_resolution(session: Session, *, staff_id: int, now: datetime) -> Case | None:
+    """The case this staff member resolved (办结) in the last JOIN_WINDOW and that is still resolved."""
+    case_id = session.scalar(
+        select(CaseEvent.case_id).where(CaseEvent.actor_id == staff_id, CaseEvent.action == CaseAction.resolve,
+                                        CaseEvent.created_at >= now - JOIN_WINDOW)
+        .order_by(CaseEvent.created_at.desc(), CaseEvent.id.desc()).limit(1))
+    case = session.get(Case, case_id) if case_id is not None else None
+    return case if case is not None and case.state == CaseState.resolved else None
 
 
 def fetch_due_media(uow: UnitOfWork, gateway: WeChatGateway, *, limit: int = FETCH_LIMIT,
@@ -80,7 +105,9 @@ def fetch_claimed(uow: UnitOfWork, gateway: WeChatGateway, lease: Lease, *, max_
 
 def _fetch(uow: UnitOfWork, gateway: WeChatGateway, lease: Lease) -> str:
     payload = lease.payload
-    missing = [key for key in ("case_id", "media_id", "reporter_id") if not payload.get(key)]
+    feedback = payload.get("purpose") == FEEDBACK
+    actor_key = "unit_person_id" if feedback else "reporter_id"
+    missing = [key for key in ("case_id", "media_id", actor_key) if not payload.get(key)]
     if missing or payload.get("kind", "image") != "image":
         return _finish(uow, lease, Outcome(OutboxStatus.dead,
                                            error=f"fetch_media needs an image with {missing or 'kind image'}"))
@@ -93,8 +120,9 @@ def _fetch(uow: UnitOfWork, gateway: WeChatGateway, lease: Lease) -> str:
     try:
         with uow.transaction():
             attachment = files.store_image(uow, data)
-            cases.add_case_info(uow, actor_id=int(payload["reporter_id"]), case_id=int(payload["case_id"]),
-                                attachment_ids=[attachment.id])
+            attach = cases.add_feedback_photos if feedback else cases.add_case_info
+            attach(uow, actor_id=int(payload[actor_key]), case_id=int(payload["case_id"]),
+                   attachment_ids=[attachment.id])
             if _finish(uow, lease, Outcome(OutboxStatus.sent, channel=Channel.media)) == "fenced":
                 raise _Fenced
     except _Fenced:

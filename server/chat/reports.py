@@ -106,7 +106,18 @@ def _same_report_earlier(chat: Chat, reporter_id: int, text: str) -> Reply | Non
 
 
 def handle_photo(chat: Chat) -> Reply:
+    """A unit's photo after its 办结 joins that result; otherwise a photo joins the sender's own recent
+    report, or waits for the text that describes it (a unit's stray photo gets a hint instead)."""
+    unit = chat.staff if chat.staff is not None and chat.staff.role == Role.handling_unit else None
+    if unit is not None:
+        resolved = media.recent_resolution(chat.session, staff_id=unit.id, now=chat.now)
+        if resolved is not None:
+            media.queue_feedback_photo(chat.session, case=resolved, unit_person_id=unit.id, payload=chat.message,
+                                       inbound_id=chat.inbound_id, now=chat.now)
+            return Reply(texts.FEEDBACK_PHOTO_JOINED.format(number=resolved.tracking_number), resolved.id)
     case = recent_case(chat)
+    if case is None and unit is not None:
+        return Reply(texts.UNIT_PHOTO_HINT)
     if case is None:
         return Reply(texts.MEDIA_WAITING.format(media="照片"), pending=True)
     _fetch_photo(chat, case, chat.message, chat.inbound_id)

@@ -38,8 +38,10 @@ def case_routed(payload: Payload) -> str:
 
 
 def case_resolved(payload: Payload) -> str:
+    link = _get(payload, "link")
     return (f"您的反映 {_number(payload)} 已办结。\n办理结果：{_get(payload, 'feedback', '详见办理记录')}\n"
-            "请回复 满意 / 基本满意 / 不满意 进行评价。")
+            + (f"办理结果和现场照片：{link}\n" if link else "")
+            + "请回复 满意 / 基本满意 / 不满意 进行评价。")
 
 
 def case_reopened(payload: Payload) -> str:
