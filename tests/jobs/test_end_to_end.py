@@ -80,11 +80,11 @@ def test_a_case_left_alone_is_chased_escalated_and_closed_with_the_right_pushes(
         (0 * h, "oYan", "新反映请接收"), (0 * h, "oZhou", "新反映请接收"),
         (12 * h, "oHu", "反映已转交街道"),
         (24 * h, "oHu", "催办提醒"),
-        (30 * h, "oUnit", "反映已流转"),
+        (30 * h, "oUnit", "反映已流转"), (30 * h, "oZhang", "您的反映已交办"),
         (48 * h, "oUnit", "催办提醒"),
         (66 * h, "oUnit", "催办提醒"),
         (72 * h, "oDistrict", "反映已提级"), (72 * h, "oHu", "反映超期"),
-        (80 * h, "oUnit", "反映已流转"),
+        (80 * h, "oUnit", "反映已流转"), (80 * h, "oZhang", "您的反映已交办"),
         (90 * h, "oZhang", "反映已办结"),
     ])
     texts = {(call["body"]["touser"], call["time"]): call["body"]["data"]["content"]["value"] for call in calls}
