@@ -84,7 +84,7 @@ def test_a_case_left_alone_is_chased_escalated_and_closed_with_the_right_pushes(
         (48 * h, "oUnit", "催办提醒"),
         (66 * h, "oUnit", "催办提醒"),
         (72 * h, "oDistrict", "反映已提级"), (72 * h, "oHu", "反映超期"),
-        (80 * h, "oUnit", "反映已流转"), (80 * h, "oZhang", "您的反映已交办"),
+        (80 * h, "oUnit", "反映已流转"),  # the same unit again: the resident was told already
         (90 * h, "oZhang", "反映已办结"),
     ])
     texts = {(call["body"]["touser"], call["time"]): call["body"]["data"]["content"]["value"] for call in calls}
