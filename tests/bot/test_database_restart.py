@@ -176,6 +176,9 @@ def test_300_reports_through_a_database_restart_are_all_answered_and_become_300_
     assert pushes == journalled  # everyone answered "编号稍后发给您" gets their number
     assert not inbound_journal(runtime).has_pending()
     assert tracebacks == []
-    assert sum("database unavailable" in line for line in warnings) == 1
-    assert sum("journal drained" in line for line in warnings) == 1
-    assert len(warnings) <= 4
+    # One line when journalling starts and one when the journal is drained, per outage. On a loaded
+    # machine a database slower than the budget before the restart is an outage of its own (answered
+    # and journalled the same way), so there may be two; never a line per message.
+    outages = sum("database unavailable" in line for line in warnings)
+    assert 1 <= outages <= 2 and sum("journal drained" in line for line in warnings) == outages
+    assert len(warnings) == 2 * outages
