@@ -51,8 +51,7 @@ def clear_calls():
 
 @bp.get("/faults")
 def list_faults():
-    with _state().lock:
-        return jsonify(faults=[fault.as_dict() for fault in _state().faults])
+    return jsonify(faults=[fault.as_dict() for fault in _state().list_faults()])
 
 
 @bp.post("/faults")
@@ -90,10 +89,7 @@ def clear_faults():
 @bp.post("/tokens/revoke")
 def revoke_tokens():
     """As if someone reset the app secret: every token issued so far answers 40001."""
-    state, now = _state(), _now()
-    with state.lock:
-        for token in state.tokens.values():
-            token.invalid_after = now
+    _state().revoke_tokens(_now())
     return jsonify(ok=True)
 
 

@@ -17,14 +17,7 @@ from typing import Any
 import qrcode
 from flask import Response
 
-from server.sandbox.state import (
-    TOKEN_GRACE,
-    TOKEN_LIFETIME,
-    SandboxState,
-    Token,
-    encode_ticket,
-    scene_from_ticket,
-)
+from server.sandbox.state import TOKEN_LIFETIME, SandboxState, encode_ticket, scene_from_ticket
 
 QR_ACTIONS = {"QR_SCENE", "QR_STR_SCENE", "QR_LIMIT_SCENE", "QR_LIMIT_STR_SCENE"}
 MAX_QR_SECONDS = 2592000
@@ -59,20 +52,12 @@ def check_token(req: Request) -> dict[str, Any] | None:
     value = req.query.get("access_token")
     if not value:
         return err(41001, "access_token missing")
-    with req.state.lock:
-        token = req.state.tokens.get(value)
+    token = req.state.token(value)
     if token is None or (token.invalid_after is not None and req.now >= token.invalid_after):
         return err(40001, "invalid credential, access_token is invalid or not latest")
     if req.now >= token.expires_at:
         return err(42001, "access_token expired")
     return None
-
-
-def _issue(state: SandboxState, appid: str, kind: str, now: datetime) -> Token:
-    token = Token(value=f"sbx_{kind}_{secrets.token_urlsafe(24)}", appid=appid, kind=kind,
-                  expires_at=now + TOKEN_LIFETIME)
-    state.tokens[token.value] = token
-    return token
 
 
 def _credentials(appid: Any, secret: Any) -> dict[str, Any] | None:
@@ -90,11 +75,7 @@ def token(req: Request) -> dict[str, Any]:
     appid = req.query.get("appid")
     if problem := _credentials(appid, req.query.get("secret")):
         return problem
-    with req.state.lock:
-        for old in req.state.tokens.values():
-            if old.appid == appid and old.kind == "token" and old.invalid_after is None:
-                old.invalid_after = req.now + TOKEN_GRACE
-        new = _issue(req.state, appid, "token", req.now)
+    new = req.state.issue_token(appid, req.now)
     return {"access_token": new.value, "expires_in": int(TOKEN_LIFETIME.total_seconds())}
 
 
@@ -106,14 +87,7 @@ def stable_token(req: Request) -> dict[str, Any]:
     appid = body.get("appid")
     if problem := _credentials(appid, body.get("secret")):
         return problem
-    with req.state.lock:
-        current = [t for t in req.state.tokens.values() if t.appid == appid and t.kind == "stable"
-                   and (t.invalid_after is None or req.now < t.invalid_after) and req.now < t.expires_at]
-        if body.get("force_refresh") is True:
-            for old in current:
-                old.invalid_after = req.now
-            current = []
-        chosen = current[-1] if current else _issue(req.state, appid, "stable", req.now)
+    chosen = req.state.stable_token(appid, req.now, force_refresh=body.get("force_refresh") is True)
     return {"access_token": chosen.value, "expires_in": int((chosen.expires_at - req.now).total_seconds())}
 
 

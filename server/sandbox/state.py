@@ -1,7 +1,9 @@
-"""The sandbox's memory: what the local WeChat platform knows, per app instance, thread-safe.
+"""The sandbox's memory: what the local WeChat platform knows, shared by every web process.
 
 The API side (server/sandbox/api.py) and the user side (the simulated residents and deputies) share
 one SandboxState, kept on `app.extensions["minyi_sandbox"]`; use `sandbox_state(app)` to reach it.
+Its rules live here; what it knows lives in a SandboxStore (store.py): process memory, or Redis when
+REDIS_URL is set so that gunicorn's workers see the same pushes, tokens, media and faults.
 Openids the sandbox has never heard of count as followers with no open chat window known, so a push
 to them succeeds; `unfollow(openid)` makes pushes answer 43004 and `note_message` opens the 48-hour
 customer-service window (outside it, customer-service messages answer 45015).
@@ -14,150 +16,144 @@ import hashlib
 import io
 import json
 import secrets
-import threading
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from PIL import Image, ImageDraw
 
+from server.sandbox.store import Fault, MemorySandboxStore, SandboxStore, Token
+
 TOKEN_LIFETIME = timedelta(seconds=7200)
 TOKEN_GRACE = timedelta(minutes=5)  # cgi-bin/token: the previous token keeps working this long
+TOKEN_FORGOTTEN = TOKEN_LIFETIME  # a dead token still answers 40001/42001 this long, then is dropped
 SERVICE_WINDOW = timedelta(hours=48)
 EXTENSION_KEY = "minyi_sandbox"
 
 
-@dataclass
-class Token:
-    value: str
-    appid: str
-    kind: str  # "token" (cgi-bin/token) or "stable" (cgi-bin/stable_token); WeChat keeps them apart
-    expires_at: datetime
-    invalid_after: datetime | None = None
-
-
-@dataclass
-class Fault:
-    path: str
-    mode: str  # http500 | timeout | errcode
-    errcode: int | None
-    times: int | None  # None: until cleared
-    delay: float | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "mode": self.mode, "errcode": self.errcode, "times": self.times,
-                "delay": self.delay}
-
-
-@dataclass
-class User:
-    following: bool = True
-    last_message_at: datetime | None = None
-    refuses_subscription: bool = False
-
-
-@dataclass
 class SandboxState:
-    timeout_seconds: float
-    lock: threading.RLock = field(default_factory=threading.RLock)
-    tokens: dict[str, Token] = field(default_factory=dict)
-    calls: list[dict[str, Any]] = field(default_factory=list)
-    faults: list[Fault] = field(default_factory=list)
-    users: dict[str, User] = field(default_factory=dict)
-    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
-    delivered: list[dict[str, Any]] = field(default_factory=list)
+    def __init__(self, timeout_seconds: float, store: SandboxStore | None = None) -> None:
+        self.timeout_seconds = timeout_seconds
+        self.store: SandboxStore = store if store is not None else MemorySandboxStore()
 
     # --- users (shared with the user side) -------------------------------------------------------
     def follow(self, openid: str) -> None:
-        with self.lock:
-            self.users.setdefault(openid, User()).following = True
+        self.store.update_user(openid, following=True)
 
     def unfollow(self, openid: str) -> None:
-        with self.lock:
-            self.users.setdefault(openid, User()).following = False
+        self.store.update_user(openid, following=False)
 
     def is_following(self, openid: str) -> bool:
-        with self.lock:
-            return self.users.get(openid, User()).following
+        return self.store.user(openid).following
 
     def note_message(self, openid: str, at: datetime) -> None:
         """The user wrote to the official account: the 48-hour customer-service window opens."""
-        with self.lock:
-            self.users.setdefault(openid, User()).last_message_at = at
+        self.store.update_user(openid, last_message_at=at)
 
     def window_open(self, openid: str, now: datetime) -> bool:
-        with self.lock:
-            last = self.users.get(openid, User()).last_message_at
-            return last is None or now - last <= SERVICE_WINDOW
+        last = self.store.user(openid).last_message_at
+        return last is None or now - last <= SERVICE_WINDOW
 
     def refuse_subscription(self, openid: str, refused: bool = True) -> None:
-        with self.lock:
-            self.users.setdefault(openid, User()).refuses_subscription = refused
+        self.store.update_user(openid, refuses_subscription=refused)
 
     def refuses_subscription(self, openid: str) -> bool:
-        with self.lock:
-            return self.users.get(openid, User()).refuses_subscription
+        return self.store.user(openid).refuses_subscription
 
     def messages_for(self, openid: str) -> list[dict[str, Any]]:
         """Pushes WeChat accepted for this openid, oldest first (what the user's phone would show)."""
-        with self.lock:
-            return [dict(item) for item in self.delivered if item["openid"] == openid]
+        return self.store.pushes(openid)
 
     def deliver(self, openid: str, kind: str, body: dict[str, Any], at: datetime) -> None:
-        with self.lock:
-            self.delivered.append({"openid": openid, "kind": kind, "body": body, "at": at.isoformat()})
+        self.store.add_push(openid, {"openid": openid, "kind": kind, "body": body, "at": at.isoformat()})
 
     # --- media -----------------------------------------------------------------------------------
     def add_media(self, data: bytes | None = None, content_type: str = "image/jpeg",
                   media_id: str | None = None) -> str:
         """Register a media file (a small JPEG when no bytes are given); returns its media id."""
         media_id = media_id or f"sbx-media-{secrets.token_urlsafe(12)}"
-        with self.lock:
-            self.media[media_id] = (data if data is not None else sample_jpeg(media_id), content_type)
+        self.store.put_media(media_id, data if data is not None else sample_jpeg(media_id), content_type)
         return media_id
 
     def get_media(self, media_id: str) -> tuple[bytes, str] | None:
-        with self.lock:
-            return self.media.get(media_id)
+        return self.store.media(media_id)
 
     # --- recording and faults ----------------------------------------------------------------------
     def record(self, call: dict[str, Any]) -> None:
-        with self.lock:
-            call["id"] = len(self.calls) + 1
-            self.calls.append(call)
+        """Log a call at its arrival; `call` gets its id, and `complete` adds its outcome later."""
+        call["id"] = self.store.add_call(call)
 
     def complete(self, call: dict[str, Any], **fields: Any) -> None:
-        with self.lock:
-            call.update(fields)
+        call.update(fields)
+        self.store.save_call(call)
 
     def list_calls(self, path: str | None = None) -> list[dict[str, Any]]:
-        with self.lock:
-            return [dict(c) for c in self.calls if path is None or c["path"] == path.strip("/")]
+        return [c for c in self.store.calls() if path is None or c["path"] == path.strip("/")]
 
     def clear_calls(self) -> None:
-        with self.lock:
-            self.calls.clear()
-            self.delivered.clear()
+        self.store.clear_calls()
+        self.store.clear_pushes()
 
     def add_fault(self, fault: Fault) -> None:
-        with self.lock:
-            self.faults.append(fault)
+        self.store.add_fault(fault)
+
+    def list_faults(self) -> list[Fault]:
+        return self.store.faults()
 
     def clear_faults(self) -> None:
-        with self.lock:
-            self.faults.clear()
+        self.store.clear_faults()
 
     def take_fault(self, path: str) -> Fault | None:
         """The first active fault for `path`, counting one use of it."""
-        with self.lock:
-            for fault in self.faults:
-                if fault.path == path:
-                    if fault.times is not None:
-                        fault.times -= 1
-                        if fault.times <= 0:
-                            self.faults.remove(fault)
-                    return fault
-            return None
+        return self.store.take_fault(path)
+
+    # --- access tokens ---------------------------------------------------------------------------
+    def token(self, value: str) -> Token | None:
+        return self.store.token(value)
+
+    def issue_token(self, appid: str, now: datetime) -> Token:
+        """cgi-bin/token: a new token every call; the previous ones keep working for TOKEN_GRACE."""
+        with self.store.tokens_lock():
+            live = self._tidy_tokens(now)
+            retired = [replace(old, invalid_after=now + TOKEN_GRACE) for old in live
+                       if old.appid == appid and old.kind == "token" and old.invalid_after is None]
+            new = _new_token(appid, "token", now)
+            self.store.put_tokens([*retired, new])
+        return new
+
+    def stable_token(self, appid: str, now: datetime, *, force_refresh: bool = False) -> Token:
+        """cgi-bin/stable_token: the same token while it is valid (apart from cgi-bin/token's tokens)."""
+        with self.store.tokens_lock():
+            current = [t for t in self._tidy_tokens(now) if t.appid == appid and t.kind == "stable"
+                       and (t.invalid_after is None or now < t.invalid_after) and now < t.expires_at]
+            if force_refresh:
+                self.store.put_tokens([replace(old, invalid_after=now) for old in current])
+                current = []
+            if current:
+                return current[-1]
+            new = _new_token(appid, "stable", now)
+            self.store.put_tokens([new])
+        return new
+
+    def revoke_tokens(self, now: datetime) -> None:
+        """As if someone reset the app secret: every token issued so far answers 40001."""
+        with self.store.tokens_lock():
+            self.store.put_tokens([replace(t, invalid_after=min(now, t.invalid_after or now))
+                                   for t in self.store.tokens()])
+
+    def _tidy_tokens(self, now: datetime) -> list[Token]:
+        """Every token still worth an answer, oldest first; long-dead ones are dropped (bounded size)."""
+        dead, kept = [], []
+        for token in self.store.tokens():
+            end = min(token.expires_at, token.invalid_after or token.expires_at)
+            (dead if now >= end + TOKEN_FORGOTTEN else kept).append(token)
+        self.store.drop_tokens([token.value for token in dead])
+        return sorted(kept, key=lambda token: token.expires_at)
+
+
+def _new_token(appid: str, kind: str, now: datetime) -> Token:
+    return Token(value=f"sbx_{kind}_{secrets.token_urlsafe(24)}", appid=appid, kind=kind,
+                 expires_at=now + TOKEN_LIFETIME)
 
 
 def sandbox_state(app: Any) -> SandboxState:
