@@ -1,6 +1,7 @@
 """The sandbox: a local WeChat platform, served at /sandbox while no real WeChat app is configured."""
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from flask import Flask
@@ -12,6 +13,8 @@ from server.sandbox.store import MemorySandboxStore, SandboxStore
 if TYPE_CHECKING:
     from server.core.runtime import Runtime
 
+
+log = logging.getLogger(__name__)
 
 def register_sandbox_api(app: Flask) -> SandboxState:
     """Mount WeChat's API side at /sandbox/api and give the app its sandbox state (idempotent)."""
@@ -31,7 +34,16 @@ def make_store(runtime: Runtime) -> SandboxStore:
     """Redis when REDIS_URL is set (every web process sees the same sandbox), else this process's memory."""
     if runtime.redis is None:
         return MemorySandboxStore()
+    from redis.exceptions import RedisError
+
     from server.sandbox.redis_store import RedisSandboxStore
+
+    try:
+        runtime.redis.ping()
+    except RedisError as exc:
+        # A demo with Redis down still plays WeChat, one process at a time (the bot's limits do the same).
+        log.warning("sandbox: Redis unreachable (%s); keeping the sandbox's state in this process", exc)
+        return MemorySandboxStore()
 
     return RedisSandboxStore(runtime.redis, f"{runtime.settings.redis_prefix}:sandbox")
 

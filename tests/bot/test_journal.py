@@ -131,7 +131,8 @@ def test_a_retry_while_the_database_is_down_gets_the_same_answer_and_is_journall
     assert result["replayed"] == 2
     assert count(runtime, Case) == 1
     with runtime.uow().transaction() as session:
-        pushed = list(session.scalars(select(OutboxMessage.payload).where(OutboxMessage.kind == REPLY_KIND)))
+        pushed = list(session.scalars(select(OutboxMessage.payload).where(OutboxMessage.kind == REPLY_KIND)
+                                      .order_by(OutboxMessage.id)))
     assert len(pushed) == 2 and pushed[0]["text"].startswith("已收到您的反映，编号 MY-")
     assert intake.answer(runtime, message(openid, 22, content="楼道里的灯也不亮了，请派人修")).startswith(
         "已收到您的反映，编号 MY-")
