@@ -164,6 +164,10 @@ def test_300_reports_through_a_database_restart_are_all_answered_and_become_300_
     pushes = count(runtime, func.count(OutboxMessage.id), OutboxMessage.kind == REPLY_KIND)
     tracebacks = [r for r in caplog.records if r.exc_info]
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    # Ours: the webhook's and the replayer's. Others (psycopg noting a broken pipeline as the server went
+    # away) come once per pooled connection at most, never once per message.
+    ours = [r.getMessage() for r in caplog.records
+            if r.levelno >= logging.WARNING and r.name.startswith(("bot.", "server."))]
     print(f"\nstreamed {REPORTS} reports in {streamed:.1f} s, outage {outage['started'] - outage['stopped']:.1f} s; "
           f"answered 200: {statuses.count(200)}/{len(statuses)} attempts, numbered at once {numbered}, "
           f"journalled {journalled}; cases {cases}, inbound rows {inbound}, messages with a case {with_case}; "
@@ -179,6 +183,7 @@ def test_300_reports_through_a_database_restart_are_all_answered_and_become_300_
     # One line when journalling starts and one when the journal is drained, per outage. On a loaded
     # machine a database slower than the budget before the restart is an outage of its own (answered
     # and journalled the same way), so there may be two; never a line per message.
-    outages = sum("database unavailable" in line for line in warnings)
-    assert 1 <= outages <= 2 and sum("journal drained" in line for line in warnings) == outages
-    assert len(warnings) == 2 * outages
+    outages = sum("database unavailable" in line for line in ours)
+    assert 1 <= outages <= 2 and sum("journal drained" in line for line in ours) == outages
+    assert len(ours) == 2 * outages
+    assert len(warnings) - len(ours) <= 10, warnings
