@@ -35,6 +35,7 @@ def serve(host: str, port: int, threads: int, with_scheduler: bool) -> None:
 
     settings = served_settings(settings_or_exit(), host, port, dict(os.environ))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run every few seconds
     app = create_app(settings)
     scheduler = None
     if with_scheduler:
