@@ -25,6 +25,7 @@ from server.core.db import Base, make_engine
 from server.core.runtime import build_runtime
 from server.core.settings import load_settings
 
+REDIS_URL = "redis://127.0.0.1:6379/0"  # the machine's Redis (scripts/ensure-services starts it)
 PG_ADMIN_URL = os.environ.get("MINYI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgresql")
 DATABASE_PROPERTY = "minyi_database"  # (backend, "Kind version|where") on each database test's report
@@ -273,3 +274,19 @@ def live_server(database_url, engine, clock, tmp_path):
     yield LiveServer(server, app, runtime)
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def redis_prefix():
+    """A Redis key prefix of this test's own; its keys are deleted afterwards (never FLUSHALL: Redis is shared)."""
+    import uuid
+
+    import redis
+
+    prefix = f"minyi-test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()

@@ -1,37 +1,20 @@
 """Numbered replies: a bare number answers the list the bot's previous reply showed (议题, 待接收, 待研判,
 待办, a unit to route to). The list is stored with that reply (`inbound_messages.reply_choices`), so it
-survives any number of web processes and is forgotten after CHOICE_WINDOW or any other message."""
+survives any number of web processes and is forgotten after `context.CHOICE_WINDOW` or any other message."""
 from __future__ import annotations
 
-from datetime import timedelta
-from functools import cache
 from typing import Any
-
-from sqlalchemy import Select, bindparam, select
 
 from server.cases import queries as case_queries
 from server.cases.models import Case
 from server.chat import halls, staff, texts
 from server.chat.context import Chat, Reply
-from server.chat.models import InboundMessage
 from server.core.errors import DomainError
-
-CHOICE_WINDOW = timedelta(minutes=30)
-
-
-@cache
-def _previous_reply_query() -> Select:
-    return (select(InboundMessage.reply_choices, InboundMessage.received_at)
-            .where(InboundMessage.openid == bindparam("openid"), InboundMessage.id < bindparam("before"))
-            .order_by(InboundMessage.id.desc()).limit(1))
 
 
 def last_choices(chat: Chat) -> dict[str, Any] | None:
-    """The list the sender's previous message was answered with, if recent."""
-    row = chat.session.execute(_previous_reply_query(), {"openid": chat.openid, "before": chat.inbound_id}).first()
-    if row is None or not row.reply_choices or row.received_at < chat.now - CHOICE_WINDOW:
-        return None
-    return row.reply_choices
+    """The list the sender's previous message was answered with, if recent (read with the sender)."""
+    return chat.sender.last_choices
 
 
 def pick(chat: Chat, choices: dict[str, Any], number: int) -> Reply:

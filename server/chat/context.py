@@ -1,13 +1,14 @@
 """The state of one inbound message while it is handled: who sent it, in which transaction, and the reply."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from server.chat.models import InboundMessage
@@ -20,6 +21,8 @@ T = TypeVar("T")
 
 # Photos and places sent without a text wait this long for the text that opens their case.
 JOIN_WINDOW = timedelta(minutes=10)
+# A bare number answers the list the previous reply showed, within this long.
+CHOICE_WINDOW = timedelta(minutes=30)
 MEDIA_KINDS = ("image", "location")
 
 
@@ -32,6 +35,7 @@ class Sender:
     staff: Person | None  # the deputy's or staff account this WeChat user is bound to, if any
     has_hall_presence: bool  # entered a hall (the halls service decides whether it is still open)
     media_waiting: bool  # sent photos or a place in the last JOIN_WINDOW that wait for a text
+    last_choices: dict[str, Any] | None = None  # the numbered list their previous message was answered with
 
 
 @cache
@@ -41,16 +45,26 @@ def _sender_query() -> Select:
     waiting = select(InboundMessage.id).where(
         InboundMessage.openid == WechatIdentity.openid, InboundMessage.pending.is_(True),
         InboundMessage.msg_type.in_(MEDIA_KINDS), InboundMessage.received_at >= bindparam("media_since")).exists()
+    # The previous message's list, if recent (server.chat.choices): in the same statement, no extra round trip.
+    previous = aliased(InboundMessage)
+    previous_id = (select(func.max(InboundMessage.id))
+                   .where(InboundMessage.openid == bindparam("openid"), InboundMessage.id < bindparam("inbound_id"))
+                   .scalar_subquery())
+    last_choices = (select(previous.reply_choices)
+                    .where(previous.id == previous_id, previous.received_at >= bindparam("choices_since"))
+                    .scalar_subquery())
     staff = aliased(Person)
-    return (select(WechatIdentity, Person, staff, in_hall, waiting).join(Person, Person.id == WechatIdentity.person_id)
+    return (select(WechatIdentity, Person, staff, in_hall, waiting, last_choices)
+            .join(Person, Person.id == WechatIdentity.person_id)
             .outerjoin(staff, staff.id == WechatIdentity.staff_person_id)
             .where(WechatIdentity.app == bindparam("app"), WechatIdentity.openid == bindparam("openid")))
 
 
-def load_sender(uow: UnitOfWork, session: Session, openid: str, now: datetime) -> Sender:
+def load_sender(uow: UnitOfWork, session: Session, openid: str, now: datetime, inbound_id: int) -> Sender:
     """One query for someone who wrote before; a first contact becomes a resident."""
-    row = session.execute(_sender_query(), {"app": people.MP, "openid": openid,
-                                            "media_since": now - JOIN_WINDOW}).first()
+    row = session.execute(_sender_query(), {"app": people.MP, "openid": openid, "inbound_id": inbound_id,
+                                            "media_since": now - JOIN_WINDOW,
+                                            "choices_since": now - CHOICE_WINDOW}).first()
     if row is not None:
         return Sender(*row)
     identity = people.find_or_create_resident(uow, openid=openid)
@@ -86,12 +100,11 @@ class Chat:
     def sender(self) -> Sender:
         # Held here, not only in the session's (weak) identity map, so it is loaded once per message.
         if self._sender is None:
-            self._sender = load_sender(self.uow, self.session, self.openid, self.now)
+            self._sender = load_sender(self.uow, self.session, self.openid, self.now, self.inbound_id)
         elif (self._sender.staff.id if self._sender.staff else None) != self._sender.identity.staff_person_id:
             # bound to a staff account (绑定) while this message was handled
             staff = self.session.get(Person, self._sender.identity.staff_person_id)
-            self._sender = Sender(self._sender.identity, self._sender.person, staff, self._sender.has_hall_presence,
-                                  self._sender.media_waiting)
+            self._sender = dataclasses.replace(self._sender, staff=staff)
         return self._sender
 
     @property

@@ -1,10 +1,7 @@
 """Bot stories that read the sandbox's pushes and media, again with the sandbox's state in Redis."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
-import redis
 
 from server.sandbox import sandbox_state
 from server.sandbox.redis_store import RedisSandboxStore
@@ -18,20 +15,7 @@ from tests.bot.test_scenes_and_binding import (  # noqa: F401
 from tests.bot.test_words_by_role import (  # noqa: F401
     test_the_resident_hears_when_their_report_is_accepted_routed_resolved_and_reopened,
 )
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
-def redis_prefix():
-    """A key prefix of this test's own; its keys are deleted afterwards."""
-    prefix = f"minyi-test-bot-{uuid.uuid4().hex[:10]}"
-    yield prefix
-    client = redis.Redis.from_url(REDIS_URL)
-    keys = list(client.scan_iter(f"{prefix}*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
+from tests.conftest import REDIS_URL
 
 
 @pytest.fixture

@@ -5,34 +5,22 @@ each pointing its WeChat gateway at its own /sandbox/api. Without Redis each kee
 """
 from __future__ import annotations
 
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import redis
 import requests
 
 from server.demo.people import DEMO_PASSWORD
 from server.pushes.dispatch import dispatch_due
 from server.sandbox import sandbox_state
 from server.sandbox.redis_store import RedisSandboxStore
+from tests.conftest import REDIS_URL
 
 from .conftest import Phone
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 CREDENTIALS = {"grant_type": "client_credential", "appid": "wxsandbox0000000001", "secret": "s"}
 STORY = "祖庙巷51号小区绿化枯萎需要补种"
 
-
-@pytest.fixture
-def redis_prefix():
-    prefix = f"minyi-test-shared-{uuid.uuid4().hex[:10]}"
-    yield prefix
-    client = redis.Redis.from_url(REDIS_URL)
-    keys = list(client.scan_iter(f"{prefix}*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
 
 
 @pytest.fixture

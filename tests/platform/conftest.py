@@ -4,15 +4,14 @@ from __future__ import annotations
 import uuid
 
 import pytest
-import redis
 import requests
 
 import server.tables  # noqa: F401  (the shared engine fixture creates tables from the imported models)
 from server.core.runtime import build_runtime
 from server.core.settings import load_settings
 from server.wechat import build_gateway
+from tests.conftest import REDIS_URL  # noqa: F401  (imported from here by the platform tests)
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 FAST_TIMEOUT = 0.5  # seconds; the sandbox's timeout faults sleep a little longer than this
 
 
@@ -53,17 +52,6 @@ def gateway(live_server):
     """A gateway with in-process token storage and a short timeout."""
     return build_gateway(live_server.runtime.settings, timeout=FAST_TIMEOUT)
 
-
-@pytest.fixture
-def redis_prefix():
-    """A key prefix of this test's own; its keys are deleted afterwards."""
-    prefix = f"minyi-test-platform-{uuid.uuid4().hex[:10]}"
-    yield prefix
-    client = redis.Redis.from_url(REDIS_URL)
-    keys = list(client.scan_iter(f"{prefix}*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
 
 
 @pytest.fixture
