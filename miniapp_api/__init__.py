@@ -35,8 +35,10 @@ def blueprints() -> list[MinyiBlueprint]:
 
 def register_api(app) -> None:
     """Register every API blueprint on the OpenAPI app, then the document route."""
+    from miniapp_api import http_policy
     from miniapp_api.routes import openapi_doc
 
+    http_policy.install(app)
     for blueprint in blueprints():
         app.register_api(blueprint)
     app.register_api(openapi_doc.bp)

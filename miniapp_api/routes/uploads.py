@@ -1,4 +1,5 @@
-"""POST /uploads (an image: checked by content, EXIF removed, stored by hash); GET /attachments/{id}."""
+"""POST /uploads (an image: checked by content, decoded in bounded memory, every metadata segment removed,
+stored by hash); GET /attachments/{id}."""
 from __future__ import annotations
 
 from flask import Response, request
@@ -48,13 +49,13 @@ def attachment_url(attachment_id: int) -> str:
     return f"/api/v1/attachments/{attachment_id}"
 
 
-@bp.post("/uploads", summary="上传图片（JPEG/PNG/WebP，≤10 MB，去除 EXIF）",
+@bp.post("/uploads", summary="上传图片（JPEG/PNG/WebP，≤10 MB，去除 EXIF 等元数据）",
          responses={201: UploadOut, **errors(413)})
 def upload(form: UploadForm):
     if not isinstance(form.file, WerkzeugFile):
         raise ValidationError("请选择要上传的图片", details={"field": "file"})
-    data = form.file.stream.read(MAX_IMAGE_BYTES + 1)
-    attachment = uploads.upload_image(current_runtime().uow(), person_id=current_person_id(), data=data)
+    # The parser spooled the file to disk: the decoder reads what it needs, the body is never held whole.
+    attachment = uploads.upload_image(current_runtime().uow(), person_id=current_person_id(), data=form.file.stream)
     body = UploadOut(id=attachment.id, content_type=attachment.content_type, size_bytes=attachment.size_bytes,
                      width=attachment.width, height=attachment.height, url=attachment_url(attachment.id))
     return body.model_dump(mode="json"), 201

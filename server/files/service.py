@@ -1,45 +1,112 @@
-"""Accepting images: checked by content, EXIF (and so GPS) removed, stored once by content hash."""
+"""Accepting images: checked by content, decoded in bounded memory, re-encoded without any metadata
+(EXIF and so GPS, XMP, ICC profiles, comments), stored once by content hash."""
 from __future__ import annotations
 
 import io
+from typing import BinaryIO
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, UnidentifiedImageError
 from sqlalchemy import select
 
 from server.core.errors import ValidationError
 from server.core.uow import UnitOfWork
+from server.files import decoding
 from server.files.models import Attachment
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 FORMATS = {"JPEG": ("JPEG", "image/jpeg"), "PNG": ("PNG", "image/png"), "WEBP": ("WEBP", "image/webp"),
            "MPO": ("JPEG", "image/jpeg")}
+# The only entry of Pillow's `info` a re-encoded picture may carry: which palette entry is see-through.
+KEPT_INFO = ("transparency",)
+T = Image.Transpose
+UPRIGHT = {2: T.FLIP_LEFT_RIGHT, 3: T.ROTATE_180, 4: T.FLIP_TOP_BOTTOM, 5: T.TRANSPOSE, 6: T.ROTATE_270,
+           7: T.TRANSVERSE, 8: T.ROTATE_90}
 
 
-def clean_image(data: bytes) -> tuple[bytes, str, int, int]:
-    """Re-encode an image without its metadata; raise ValidationError for anything that is not one."""
-    if not data:
+def _size_of(source: BinaryIO) -> int:
+    source.seek(0, io.SEEK_END)
+    size = source.tell()
+    source.seek(0)
+    return size
+
+
+def clean_image(data: bytes | BinaryIO) -> tuple[bytes, str, int, int]:
+    """Re-encode an image without its metadata; raise ValidationError for anything that is not one.
+
+    `data` may be a file (an upload spooled to disk): it is read as the decoder needs it, never whole."""
+    source = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+    size = _size_of(source)
+    if not size:
         raise ValidationError("图片为空")
-    if len(data) > MAX_IMAGE_BYTES:
+    if size > MAX_IMAGE_BYTES:
         raise ValidationError("图片不能超过 10 MB")
+    decoding.return_freed_memory_to_the_system()
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        with Image.open(source) as probe:
             probe.verify()
-        image = Image.open(io.BytesIO(data))
-        if image.format not in FORMATS or image.width * image.height > MAX_PIXELS:
-            raise ValidationError("只支持 JPEG、PNG、WebP 格式的图片")
-        out_format, content_type = FORMATS[image.format]
-        image = ImageOps.exif_transpose(image)  # keep the picture upright once orientation EXIF is gone
-        if out_format == "JPEG" and image.mode not in ("RGB", "L"):
-            image = image.convert("RGB")
-        buffer = io.BytesIO()
-        image.save(buffer, format=out_format, **({"quality": 88} if out_format != "PNG" else {}))
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        source.seek(0)
+        with Image.open(source) as image:
+            if image.format not in FORMATS or image.width * image.height > MAX_PIXELS:
+                raise ValidationError("只支持 JPEG、PNG、WebP 格式、不超过 4000 万像素的图片")
+            out_format, content_type = FORMATS[image.format]
+            cost = decoding.decoded_bytes(image.width, image.height, image.format)
+            with decoding.process_budget().reserve(cost):
+                cleaned = _decode_small(image)
+                image.close()  # the full-size pixels go before the small copy is encoded
+                encoded = _encode(cleaned, out_format)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ValidationError("无法识别的图片文件") from exc
-    return buffer.getvalue(), content_type, image.width, image.height
+    return encoded, content_type, cleaned.width, cleaned.height
 
 
-def store_image(uow: UnitOfWork, data: bytes) -> Attachment:
+def _decode_small(image: Image.Image) -> Image.Image:
+    """Decode at most MAX_EDGE on the long side, upright, in sRGB, with no metadata left in `info`."""
+    original = image
+    want = decoding.target_size(image.width, image.height)
+    orientation = image.getexif().get(0x0112)
+    icc = image.info.get("icc_profile")
+    if image.format in ("JPEG", "MPO"):
+        image.draft("RGB" if image.mode not in ("L", "CMYK") else image.mode, want)
+    image.load()
+    if image.size != want:
+        factor = min(image.width // want[0], image.height // want[1])
+        small = image.reduce(factor) if factor > 1 else image
+        if small.size != want:
+            small = small.resize(want, Image.Resampling.LANCZOS)
+        image = small
+    if orientation in UPRIGHT:  # the orientation tag goes with the rest: turn the pixels instead
+        image = image.transpose(UPRIGHT[orientation])
+    if icc:
+        image = _to_srgb(image, icc)
+    clean = image if image.mode in ("RGB", "RGBA", "L", "LA", "P", "I;16", "I") else image.convert("RGB")
+    if clean is original:
+        clean = original.copy()
+    clean.info = {key: clean.info[key] for key in KEPT_INFO if key in clean.info}
+    return clean
+
+
+def _to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
+    """Pixels in another colour space (Display P3, Adobe RGB, CMYK) are converted; the profile is dropped."""
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        if "srgb" in ImageCms.getProfileDescription(profile).lower().replace(" ", ""):
+            return image
+        mode = "RGBA" if image.mode in ("RGBA", "LA") else "RGB"
+        return ImageCms.profileToProfile(image, profile, ImageCms.createProfile("sRGB"), outputMode=mode) or image
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image  # an unreadable profile: the colours stay as they are, the profile still goes
+
+
+def _encode(image: Image.Image, out_format: str) -> bytes:
+    if out_format == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, format=out_format, **({"quality": 88} if out_format != "PNG" else {}))
+    return buffer.getvalue()
+
+
+def store_image(uow: UnitOfWork, data: bytes | BinaryIO) -> Attachment:
     """Clean and store an image; the same cleaned bytes give back the same attachment row."""
     cleaned, content_type, width, height = clean_image(data)
     if uow.storage is None:

@@ -3,6 +3,7 @@ because only the uploader may put an attachment on a case (ids are easy to guess
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import BinaryIO
 
 from sqlalchemy import select
 
@@ -15,7 +16,7 @@ from server.files.service import store_image
 MAX_PHOTOS = 9
 
 
-def upload_image(uow: UnitOfWork, *, person_id: int, data: bytes) -> Attachment:
+def upload_image(uow: UnitOfWork, *, person_id: int, data: bytes | BinaryIO) -> Attachment:
     """Store an uploaded image for a person; uploading the same picture again gives the same attachment."""
     with uow.transaction() as session:
         attachment = store_image(uow, data)
