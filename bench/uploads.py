@@ -57,7 +57,7 @@ def _noise_picture(width: int, height: int):
 
 
 def _largest_jpeg(picture, limit: int) -> bytes:
-    for quality in (70, 60, 50, 40, 30, 20, 10):
+    for quality in (95, 90, 85, 80, 75, 70, 60, 50, 40, 30, 20, 10):
         buffer = io.BytesIO()
         picture.save(buffer, format="JPEG", quality=quality)
         if buffer.tell() <= limit:

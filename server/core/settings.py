@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # PostgreSQL's statement and lock timeouts are set to it too) before it journals the message to
     # disk instead and answers at once: well inside WeChat's 5 seconds.
     bot_db_budget_seconds: float = Field(1.5, gt=0, le=4, alias="MINYI_BOT_DB_BUDGET_SECONDS")
+    # How long a closed case keeps its reporter's personal fields before the privacy job erases them.
+    retention_days: int = Field(365, ge=1, le=3650, alias="MINYI_RETENTION_DAYS")
 
     @field_validator("database_url")
     @classmethod

@@ -90,3 +90,14 @@ class ApiSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class RetiredRefreshToken(Base):
+    """A refresh token already traded for a new pair. Presenting it again means it was copied: the
+    session it belonged to is ended (OAuth 2.0 Security BCP, refresh token rotation)."""
+
+    __tablename__ = "retired_refresh_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    api_session_id: Mapped[int] = mapped_column(ForeignKey("api_sessions.id"), index=True)
+    retired_at: Mapped[datetime] = mapped_column(UTCDateTime)

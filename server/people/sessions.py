@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.core.errors import DomainError
 from server.core.uow import UnitOfWork
-from server.people.models import ApiSession, Person, WechatIdentity
+from server.people.models import ApiSession, Person, RetiredRefreshToken, WechatIdentity
 from server.people.passwords import password_matches
 from server.people.rules import Actor, Role
 from server.wechat.errors import WeChatError, WeChatPermanentError
@@ -190,17 +190,30 @@ def authenticate(uow: UnitOfWork, *, access_token: str) -> Principal:
 
 
 def refresh_session(uow: UnitOfWork, *, refresh_token: str) -> IssuedTokens:
-    """Trade a refresh token for a new pair; the old refresh token stops working (rotation)."""
+    """Trade a refresh token for a new pair; the old refresh token stops working (rotation).
+
+    Replaying a refresh token that was already traded ends its whole session: either the client or
+    someone holding a copy is not who they say, and neither keeps the tokens issued since."""
+    token_hash = _hash(refresh_token or "")
     with uow.transaction() as session:
         now = uow.clock.now()
-        api_session = session.scalar(select(ApiSession).where(ApiSession.refresh_token_hash ==
-                                                              _hash(refresh_token or "")).with_for_update())
-        if api_session is None or api_session.revoked_at is not None or api_session.expires_at <= now:
+        api_session = session.scalar(select(ApiSession).where(ApiSession.refresh_token_hash == token_hash)
+                                     .with_for_update())
+        if api_session is None:
+            reused = session.scalar(select(RetiredRefreshToken.api_session_id)
+                                    .where(RetiredRefreshToken.token_hash == token_hash))
+        elif api_session.revoked_at is not None or api_session.expires_at <= now:
             raise AuthenticationError("登录已失效，请重新登录", details={"reason": "session_revoked"})
-        person = session.get(Person, api_session.person_id)
-        if person is None or not person.is_active:
-            raise AuthenticationError("账号已停用", details={"reason": "account_disabled"})
-        return _issue(uow, api_session, person, now)
+        else:
+            person = session.get(Person, api_session.person_id)
+            if person is None or not person.is_active:
+                raise AuthenticationError("账号已停用", details={"reason": "account_disabled"})
+            session.add(RetiredRefreshToken(token_hash=token_hash, api_session_id=api_session.id, retired_at=now))
+            return _issue(uow, api_session, person, now)
+    if reused is not None:
+        revoke_session(uow, session_id=reused, reason="refresh_reuse")
+        raise AuthenticationError("登录凭证已被重复使用，为安全起见请重新登录", details={"reason": "refresh_reuse"})
+    raise AuthenticationError("登录已失效，请重新登录", details={"reason": "session_revoked"})
 
 
 def revoke_session(uow: UnitOfWork, *, session_id: int, reason: str = "logout") -> None:

@@ -22,11 +22,13 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from server.sandbox.endpoints import ENDPOINTS, Request, check_token, err
+from server.sandbox.guard import require_control
 from server.sandbox.state import Fault, SandboxState, sandbox_state
 from server.web.errors import error_response
 from server.web.runtime import current_runtime
 
 bp = Blueprint("sandbox_api", __name__)
+bp.before_request(require_control)
 FAULT_MODES = ("http500", "timeout", "errcode")
 
 

@@ -20,11 +20,13 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 
 from server.core.errors import ValidationError
+from server.sandbox.guard import require_control
 from server.sandbox.messages import build_message
 from server.sandbox.wechat_user import WechatUserSide, message_xml
 from server.web.runtime import current_runtime
 
 bp = Blueprint("sandbox_user", __name__, url_prefix="/sandbox/user")
+bp.before_request(require_control)
 MAX_COPIES = 5
 ACTIVE_EVENTS = {"subscribe", "SCAN", "CLICK", "VIEW"}
 

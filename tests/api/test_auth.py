@@ -85,11 +85,39 @@ def test_refresh_rotates_and_the_old_refresh_token_dies(live_server, staff_world
                             timeout=10)
     assert renewed.status_code == 200
     assert renewed.json()["refresh_token"] != tokens["refresh_token"]
+    assert requests.get(api(live_server, "/me"), headers=bearer(renewed.json()["access_token"]),
+                        timeout=10).status_code == 200
+
+
+def test_replaying_a_rotated_refresh_token_ends_the_whole_session(live_server, staff_world):
+    tokens = password_login(live_server, "hubin-office").json()
+    first = requests.post(api(live_server, "/auth/refresh"), json={"refresh_token": tokens["refresh_token"]},
+                          timeout=10).json()
+    second = requests.post(api(live_server, "/auth/refresh"), json={"refresh_token": first["refresh_token"]},
+                           timeout=10).json()
+    # A copy of the first refresh token (stolen, or replayed by a confused client) comes back.
     reused = requests.post(api(live_server, "/auth/refresh"), json={"refresh_token": tokens["refresh_token"]},
                            timeout=10)
     assert reused.status_code == 401
-    assert requests.get(api(live_server, "/me"), headers=bearer(renewed.json()["access_token"]),
-                        timeout=10).status_code == 200
+    assert reused.json()["error"]["details"]["reason"] == "refresh_reuse"
+    # Every token of the session is dead now, also the newest pair the legitimate client holds.
+    assert requests.get(api(live_server, "/me"), headers=bearer(second["access_token"]),
+                        timeout=10).status_code == 401
+    assert requests.post(api(live_server, "/auth/refresh"), json={"refresh_token": second["refresh_token"]},
+                         timeout=10).status_code == 401
+    with live_server.runtime.uow().transaction() as session:
+        stored = session.scalar(select(ApiSession))
+        assert stored.revoked_at is not None and stored.revoked_reason == "refresh_reuse"
+    # Signing in again starts a fresh session that works.
+    again = password_login(live_server, "hubin-office").json()
+    assert requests.get(api(live_server, "/me"), headers=bearer(again["access_token"]), timeout=10).status_code == 200
+
+
+def test_an_unknown_refresh_token_is_refused_without_ending_anything(live_server, staff_world):
+    tokens = password_login(live_server, "hubin-office").json()
+    unknown = requests.post(api(live_server, "/auth/refresh"), json={"refresh_token": "never-issued"}, timeout=10)
+    assert unknown.status_code == 401 and unknown.json()["error"]["details"]["reason"] == "session_revoked"
+    assert requests.get(api(live_server, "/me"), headers=bearer(tokens["access_token"]), timeout=10).status_code == 200
 
 
 def test_logout_ends_the_access_and_the_refresh_token(live_server, staff_world):
