@@ -4,7 +4,7 @@
 many threads as uploads at once) with production settings on a scratch SQLite database, signs in a
 resident, and posts CONCURRENT uploads at once, round after round, of the worst pictures the API
 accepts: PNG pixel bombs just under the 40-megapixel cap (a few hundred KB that decode to 160 MB
-each), JPEGs of 40 megapixels and nearly 10 MB, and WebPs just under the cap. Each upload carries a
+each), JPEGs of 40 megapixels and nearly 10 MB, and WebPs just under their 12-megapixel cap. Each upload carries a
 different JPEG comment or PNG text, so no two bodies are the same. The figure is the worker's VmHWM
 (peak resident set) over the whole run; its resident set before and after is reported as well.
 """
@@ -78,6 +78,10 @@ def payloads(kind: str, width: int, height: int, count: int, limit: int) -> list
     if kind == "jpeg":
         base = _largest_jpeg(_noise_picture(width, height), limit - 4096)
         return [_with_comment(base, n) for n in range(count)]
+    from server.files.decoding import MAX_WEBP_PIXELS
+
+    while width * height > MAX_WEBP_PIXELS:  # the largest WebP accepted, same aspect
+        width, height = width * 19 // 20, height * 19 // 20
     picture = Image.new("RGB", (width, height), (30, 120, 200))
     out = []
     for n in range(count):
@@ -135,7 +139,8 @@ def run(smoke: bool, log) -> dict:
                 started = time.monotonic()
                 with ThreadPoolExecutor(size["concurrent"]) as pool:
                     statuses = list(pool.map(lambda body: _post(server.url, token, body), bodies))
-                rounds.append({"kind": kind, "bytes_max": max(map(len, bodies)), "seconds": round(time.monotonic() - started, 1),
+                rounds.append({"kind": kind, "bytes_max": max(map(len, bodies)),
+                               "seconds": round(time.monotonic() - started, 1),
                                "statuses": {str(s): statuses.count(s) for s in sorted(set(statuses))},
                                "peak_rss_mib_so_far": env.peak_rss_mib(worker)})
             return {"status": "ok", "mode": "smoke" if smoke else "full", "concurrent": size["concurrent"],

@@ -38,7 +38,7 @@ from miniapp_api.schemas.topics import (
     TopicPath,
 )
 from miniapp_api.views import answer
-from server.core.errors import ValidationError
+from server.core.errors import NotFoundError, ValidationError
 from server.files import uploads
 from server.halls import (
     opinions,
@@ -83,6 +83,14 @@ def topic_detail(topic_id: int, status: int = 200):
     return answer(TopicDetail, view, status)
 
 
+def require_organizer(topic_id: int) -> None:
+    """Figures, posters and QR codes are the organizers' tools: the topic's street office or the
+    district. Another street's office learns nothing, not even that the topic exists (404)."""
+    view = topic_queries.get_topic(current_runtime().uow(), topic_id=topic_id, viewer_id=current_person_id())
+    if not view["can_organize"]:
+        raise NotFoundError("找不到该议题", details={"topic_id": topic_id})
+
+
 def opinion_detail(opinion_id: int, status: int = 200):
     view = topic_queries.get_opinion_view(current_runtime().uow(), opinion_id=opinion_id, viewer_id=current_person_id())
     return answer(OpinionOut, view, status)
@@ -124,6 +132,8 @@ def list_opinions(path: TopicPath, query: OpinionListQuery):
 @roles(RESIDENTS)
 def post_opinion(path: TopicPath, body: PostOpinionIn):
     rt = current_runtime()
+    # A topic the caller may not read is not found, before any rule about its state can name it.
+    topic_queries.get_topic(rt.uow(), topic_id=path.topic_id, viewer_id=current_person_id())
     photo_ids = uploads.require_own_uploads(rt.uow(), person_id=current_person_id(), attachment_ids=body.attachment_ids)
     opinion = opinions.post_opinion(rt.uow(), author_id=current_person_id(), topic_id=path.topic_id,
                                     text=body.text, attachment_ids=photo_ids, source="miniapp")
@@ -222,7 +232,7 @@ def conclude_topic(path: TopicPath, body: ConcludeTopicIn):
         responses={200: TopicFigures, **errors(403, 404)})
 @roles(OFFICES)
 def figures(path: TopicPath):
-    topic_queries.get_topic(current_runtime().uow(), topic_id=path.topic_id, viewer_id=current_person_id())
+    require_organizer(path.topic_id)
     return answer(TopicFigures, topic_outcomes.topic_figures(current_runtime().uow(), topic_id=path.topic_id))
 
 
@@ -250,7 +260,7 @@ def poster(path: TopicPath, query: FileQuery):
     if fmt == "svg":
         raise ValidationError("海报只提供 PDF 或 PNG", details={"field": "format"})
     rt = current_runtime()
-    topic_queries.get_topic(rt.uow(), topic_id=path.topic_id, viewer_id=current_person_id())
+    require_organizer(path.topic_id)
     data = posters.topic_poster(rt.uow(), topic_id=path.topic_id, fmt=fmt, gateway=_gateway(rt))
     return _file(data, fmt, f"topic-{path.topic_id}-poster")
 
@@ -263,7 +273,7 @@ def qrcode(path: TopicPath, query: FileQuery):
     if fmt == "pdf":
         raise ValidationError("二维码只提供 PNG 或 SVG", details={"field": "format"})
     rt = current_runtime()
-    topic_queries.get_topic(rt.uow(), topic_id=path.topic_id, viewer_id=current_person_id())
+    require_organizer(path.topic_id)
     data = posters.topic_qr(rt.uow(), topic_id=path.topic_id, fmt=fmt, gateway=_gateway(rt))
     return _file(data, fmt, f"topic-{path.topic_id}-qrcode")
 

@@ -15,14 +15,20 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from PIL import Image
+
 from server.core.errors import DomainError
 
 MAX_EDGE = 2560
-# Pillow keeps every mode that an upload can decode to in at most 4 bytes per pixel (RGB included).
-BYTES_PER_PIXEL = 4
+# WebP cannot be decoded at a reduced scale, and its decoder holds the picture three times over
+# (its own RGBA buffer, Pillow's copy, the conversion): it is kept to a phone photo's size.
+MAX_WEBP_PIXELS = 12_000_000
+WEBP_COPIES = 3
+# Bytes per pixel of Pillow's image memory, by mode (RGB is stored in 4 bytes too).
+PIXEL_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2}
 DECODE_SLOTS = 2
 DECODE_BUDGET_BYTES = 160 * 1024 * 1024
-WAIT_SECONDS = 30.0
+WAIT_SECONDS = 50.0  # inside the mini-program's 60-second upload timeout
 # Allocations above this size are mapped and unmapped, so freed pixels go back to the system.
 MMAP_THRESHOLD = 1024 * 1024
 
@@ -75,8 +81,10 @@ def target_size(width: int, height: int, max_edge: int = MAX_EDGE) -> tuple[int,
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def decoded_bytes(width: int, height: int, fmt: str | None) -> int:
+def decoded_bytes(width: int, height: int, fmt: str | None, mode: str = "RGB") -> int:
     """What decoding will allocate: JPEGs at their draft scale (1/2, 1/4, 1/8 while still big enough)."""
+    if fmt == "WEBP":
+        return width * height * 4 * WEBP_COPIES
     if fmt in ("JPEG", "MPO"):
         want_w, want_h = target_size(width, height)
         scale = min(width // want_w, height // want_h)
@@ -84,7 +92,19 @@ def decoded_bytes(width: int, height: int, fmt: str | None) -> int:
             if factor <= scale:
                 width, height = -(-width // factor), -(-height // factor)
                 break
-    return width * height * BYTES_PER_PIXEL
+    return width * height * PIXEL_BYTES.get(mode, 4)
+
+
+def shrink(image, want: tuple[int, int]):
+    """A decoded picture brought down to `want`: a box reduction by a whole factor, then a resample."""
+    factor = min(image.width // want[0], image.height // want[1])
+    if factor > 1:
+        # Image.reduce first converts RGBA/LA to premultiplied alpha: a full-size copy of a picture
+        # that may be 160 MB. Reducing the straight channels is what the budget allows for.
+        image = image._new(image.im.reduce((factor, factor), (0, 0, *image.size)))
+    if image.size != want:
+        image = image.resize(want, Image.Resampling.BICUBIC, reducing_gap=None)
+    return image
 
 
 def return_freed_memory_to_the_system() -> None:

@@ -46,44 +46,52 @@ def clean_image(data: bytes | BinaryIO) -> tuple[bytes, str, int, int]:
         with Image.open(source) as probe:
             probe.verify()
         source.seek(0)
-        with Image.open(source) as image:
-            if image.format not in FORMATS or image.width * image.height > MAX_PIXELS:
-                raise ValidationError("只支持 JPEG、PNG、WebP 格式、不超过 4000 万像素的图片")
-            out_format, content_type = FORMATS[image.format]
-            cost = decoding.decoded_bytes(image.width, image.height, image.format)
-            with decoding.process_budget().reserve(cost):
-                cleaned = _decode_small(image)
-                image.close()  # the full-size pixels go before the small copy is encoded
-                encoded = _encode(cleaned, out_format)
+        fmt, width, height, mode = _header(source)
+        out_format, content_type = FORMATS[fmt]
+        with decoding.process_budget().reserve(decoding.decoded_bytes(width, height, fmt, mode)):
+            # Decoded in a function of its own: when it returns, the full-size pixels (and WebP's
+            # decoder buffer) are gone before the next decode may start.
+            cleaned = _decode_small(source)
+            encoded = _encode(cleaned, out_format)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ValidationError("无法识别的图片文件") from exc
     return encoded, content_type, cleaned.width, cleaned.height
 
 
-def _decode_small(image: Image.Image) -> Image.Image:
+def _header(source: BinaryIO) -> tuple[str, int, int, str]:
+    """Format, size and mode from the header alone; refuse what we do not take before decoding."""
+    with Image.open(source) as image:
+        fmt, width, height, mode = image.format, image.width, image.height, image.mode
+    source.seek(0)
+    limit = decoding.MAX_WEBP_PIXELS if fmt == "WEBP" else MAX_PIXELS
+    if fmt not in FORMATS or width * height > limit:
+        raise ValidationError(f"只支持 JPEG、PNG（不超过 {MAX_PIXELS // 10_000} 万像素）和 WebP（不超过 "
+                              f"{decoding.MAX_WEBP_PIXELS // 10_000} 万像素）格式的图片")
+    return fmt, width, height, mode
+
+
+def _decode_small(source: BinaryIO) -> Image.Image:
     """Decode at most MAX_EDGE on the long side, upright, in sRGB, with no metadata left in `info`."""
-    original = image
+    image = Image.open(source)
     want = decoding.target_size(image.width, image.height)
     orientation = image.getexif().get(0x0112)
     icc = image.info.get("icc_profile")
     if image.format in ("JPEG", "MPO"):
         image.draft("RGB" if image.mode not in ("L", "CMYK") else image.mode, want)
     image.load()
-    if image.size != want:
-        factor = min(image.width // want[0], image.height // want[1])
-        small = image.reduce(factor) if factor > 1 else image
-        if small.size != want:
-            small = small.resize(want, Image.Resampling.LANCZOS)
-        image = small
+    small = decoding.shrink(image, want)
+    if small is image:
+        small = image.copy()
+    image.close()
+    del image
     if orientation in UPRIGHT:  # the orientation tag goes with the rest: turn the pixels instead
-        image = image.transpose(UPRIGHT[orientation])
+        small = small.transpose(UPRIGHT[orientation])
     if icc:
-        image = _to_srgb(image, icc)
-    clean = image if image.mode in ("RGB", "RGBA", "L", "LA", "P", "I;16", "I") else image.convert("RGB")
-    if clean is original:
-        clean = original.copy()
-    clean.info = {key: clean.info[key] for key in KEPT_INFO if key in clean.info}
-    return clean
+        small = _to_srgb(small, icc)
+    if small.mode not in ("RGB", "RGBA", "L", "LA", "P", "I;16", "I"):
+        small = small.convert("RGB")
+    small.info = {key: small.info[key] for key in KEPT_INFO if key in small.info}
+    return small
 
 
 def _to_srgb(image: Image.Image, icc: bytes) -> Image.Image:

@@ -162,3 +162,10 @@ def test_a_decode_that_waits_too_long_is_answered_busy():
     with budget.reserve(10), pytest.raises(decoding.DecoderBusyError):
         with budget.reserve(10, timeout=0.05):
             pass
+
+
+def test_a_webp_over_12_megapixels_is_refused_before_it_is_decoded():
+    buffer = io.BytesIO()
+    Image.new("RGB", (4100, 3000)).save(buffer, format="WEBP", quality=10, method=0)
+    with pytest.raises(Exception, match="1200 万像素"):
+        clean_image(buffer.getvalue())
