@@ -70,14 +70,14 @@ def _with_comment(jpeg: bytes, n: int) -> bytes:
     return jpeg[:2] + b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment + jpeg[2:]
 
 
-def payloads(kind: str, width: int, height: int, count: int, limit: int) -> list[bytes]:
+def payloads(kind: str, width: int, height: int, count: int, limit: int) -> tuple[list[bytes], tuple[int, int]]:
     if kind == "png":
-        return [_png_bomb(width, height, n) for n in range(count)]
+        return [_png_bomb(width, height, n) for n in range(count)], (width, height)
     from PIL import Image
 
     if kind == "jpeg":
         base = _largest_jpeg(_noise_picture(width, height), limit - 4096)
-        return [_with_comment(base, n) for n in range(count)]
+        return [_with_comment(base, n) for n in range(count)], (width, height)
     from server.files.decoding import MAX_WEBP_PIXELS
 
     while width * height > MAX_WEBP_PIXELS:  # the largest WebP accepted, same aspect
@@ -89,7 +89,7 @@ def payloads(kind: str, width: int, height: int, count: int, limit: int) -> list
         picture.putpixel((0, 0), (n, n, n))
         picture.save(buffer, format="WEBP", quality=50, method=0)
         out.append(buffer.getvalue())
-    return out
+    return out, (width, height)
 
 
 def _prepare(url: str, scratch: str, settings_env: dict[str, str]) -> str:
@@ -133,13 +133,14 @@ def run(smoke: bool, log) -> dict:
             before = _rss_mib(worker)
             rounds = []
             for kind in size["rounds"]:
-                bodies = payloads(kind, size["width"], size["height"], size["concurrent"], MAX_IMAGE_BYTES)
-                log(f"uploads: {size['concurrent']} × {kind} {size['width']}×{size['height']}, "
+                bodies, (width, height) = payloads(kind, size["width"], size["height"], size["concurrent"],
+                                                   MAX_IMAGE_BYTES)
+                log(f"uploads: {size['concurrent']} × {kind} {width}×{height}, "
                     f"largest {max(map(len, bodies)) / 1e6:.2f} MB")
                 started = time.monotonic()
                 with ThreadPoolExecutor(size["concurrent"]) as pool:
                     statuses = list(pool.map(lambda body: _post(server.url, token, body), bodies))
-                rounds.append({"kind": kind, "bytes_max": max(map(len, bodies)),
+                rounds.append({"kind": kind, "width": width, "height": height, "bytes_max": max(map(len, bodies)),
                                "seconds": round(time.monotonic() - started, 1),
                                "statuses": {str(s): statuses.count(s) for s in sorted(set(statuses))},
                                "peak_rss_mib_so_far": env.peak_rss_mib(worker)})

@@ -35,6 +35,7 @@ DISPATCH_SECONDS = 5
 DISPATCH_LIMIT = 100
 DISPATCH_ROUNDS = 10  # at most this many batches of DISPATCH_LIMIT per run
 MEDIA_SECONDS = 5
+PRIVACY_RETENTION_SECONDS = 3600  # retention is counted in days: hourly is prompt enough
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,15 @@ def _builtin_jobs() -> list[PeriodicJob]:
         PeriodicJob("media", fetch_media_job, MEDIA_SECONDS),
         PeriodicJob("halls", halls_schedule_job, HALLS_SECONDS),
         PeriodicJob("street_ranking", street_ranking_job, STREET_RANKING_SECONDS),
+        PeriodicJob("privacy_retention", privacy_retention_job, PRIVACY_RETENTION_SECONDS),
     ]
+
+
+def privacy_retention_job(runtime: Runtime) -> dict[str, Any]:
+    """Erase the personal fields of closed cases past MINYI_RETENTION_DAYS; finish pending erasures."""
+    from server.privacy.service import erase_expired_personal_data
+
+    return erase_expired_personal_data(runtime.uow(), retention_days=runtime.settings.retention_days)
 
 
 def halls_schedule_job(runtime: Runtime) -> dict[str, Any]:

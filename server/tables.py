@@ -5,6 +5,6 @@ from server.files import models as files  # noqa: F401
 from server.halls import models as halls  # noqa: F401
 from server.people import models as people  # noqa: F401
 from server.places import models as places  # noqa: F401
+from server.privacy import models as privacy  # noqa: F401
 from server.pushes import models as pushes  # noqa: F401
 from server.statistics import models as statistics  # noqa: F401
-from server.privacy import models as privacy  # noqa: F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from miniapp_api.auth import OFFICES, RESIDENTS, STAFF, current_person_id, roles
+from miniapp_api.auth import OFFICES, RESIDENTS, STAFF, current_person_id, current_principal, roles
 from miniapp_api.blueprint import MinyiBlueprint
 from miniapp_api.errors import errors
 from miniapp_api.pagination import InvalidCursorError, decode_cursor, encode_cursor
@@ -26,6 +26,7 @@ from server.cases import service as cases
 from server.cases.queries import CaseFilter, CaseListPage
 from server.cases.service import Location
 from server.files import uploads
+from server.privacy import service as privacy
 from server.web.runtime import current_runtime
 
 bp = MinyiBlueprint("api_cases", __name__, tag="cases")
@@ -49,9 +50,20 @@ def case_cursor(cursor: str | None) -> tuple[str, int] | None:
     return moment, case_id
 
 
-def page(result: CaseListPage):
+def page(result: CaseListPage, channel: str = "api.case_list"):
+    record_contacts_shown(result.items, channel)
     return answer(CasePage, {"items": [with_urls(item) for item in result.items],
                              "next_cursor": encode_cursor(result.next_after)})
+
+
+def record_contacts_shown(items: list[dict[str, Any]], channel: str) -> None:
+    """Staff shown a reporter's name and phone leave a trace (PIPL): the console's audit log lists them."""
+    principal = current_principal()
+    if principal.role in RESIDENTS:
+        return
+    privacy.record_contact_views(current_runtime().uow(), viewer_id=principal.person.id, viewer_role=principal.role,
+                                 channel=channel, shown=[(item["id"], item["reporter"]["id"]) for item in items
+                                                         if item.get("reporter")])
 
 
 def with_urls(item: dict[str, Any]) -> dict[str, Any]:
@@ -66,6 +78,7 @@ def with_urls(item: dict[str, Any]) -> dict[str, Any]:
 def detail(case_id: int, status: int = 200):
     rt = current_runtime()
     data = case_queries.get_case_detail(rt.uow(), actor_id=current_person_id(), case_id=case_id)
+    record_contacts_shown([data], "api.case_detail")
     return answer(CaseDetail, with_urls(data), status)
 
 
@@ -83,7 +96,7 @@ def list_cases(query: CaseListQuery):
 def inbox(query: InboxQuery):
     return page(case_queries.list_cases(current_runtime().uow(), actor_id=current_person_id(),
                                         filters=CaseFilter(awaiting_me=True), order="deadline",
-                                        after=case_cursor(query.cursor), limit=query.limit))
+                                        after=case_cursor(query.cursor), limit=query.limit), "api.inbox")
 
 
 @bp.post("/cases", summary="提交反映（文字、分类、位置、最多 9 张图片）", responses={201: CaseDetail})
@@ -109,6 +122,7 @@ def get_case(path: CasePath):
 @roles(OFFICES)
 def similar(path: CasePath):
     items = case_queries.similar_cases(current_runtime().uow(), actor_id=current_person_id(), case_id=path.case_id)
+    record_contacts_shown(items, "api.similar_cases")
     return answer(SimilarCases, {"items": items})
 
 

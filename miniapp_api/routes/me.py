@@ -1,17 +1,21 @@
-"""GET /me: who I am, my role and scope; GET /me/duty-record for deputies."""
+"""GET /me: who I am, my role and scope; GET /me/duty-record for deputies; GET /me/data (my copy of my
+data) and DELETE /me or POST /me/erasure (forget me)."""
 from __future__ import annotations
 
-from miniapp_api.auth import STAFF, current_principal, roles
+from miniapp_api.auth import RESIDENTS, STAFF, current_principal, roles
 from miniapp_api.blueprint import MinyiBlueprint
 from miniapp_api.errors import errors
 from miniapp_api.schemas.auth import BindCodeOut, MeOut, ProfileIn
 from miniapp_api.schemas.cases import DutyRecord
+from miniapp_api.schemas.privacy import ErasureOut, MyDataOut
 from miniapp_api.views import answer
 from server.cases import queries as case_queries
 from server.people import profiles
 from server.people import service as people
 from server.people.queries import describe_person
 from server.people.rules import Role
+from server.privacy import queries as privacy_queries
+from server.privacy import service as privacy
 from server.web.runtime import current_runtime
 
 bp = MinyiBlueprint("api_me", __name__, tag="me")
@@ -42,3 +46,28 @@ def duty_record():
 def create_my_bind_code():
     code = people.create_bind_code(current_runtime().uow(), person_id=current_principal().person.id)
     return answer(BindCodeOut, {"code": code.code, "scene": f"bind:{code.code}", "expires_at": code.expires_at}, 201)
+
+
+@bp.get("/me/data", summary="导出我的个人信息（资料、反映、议事意见、谁查看过我的联系方式）", responses={200: MyDataOut})
+def my_data():
+    return answer(MyDataOut, privacy_queries.export_person_data(current_runtime().uow(),
+                                                                person_id=current_principal().person.id))
+
+
+def _erase():
+    result = privacy.request_erasure(current_runtime().uow(), person_id=current_principal().person.id)
+    return answer(ErasureOut, result, 202 if result["completed_at"] is None else 200)
+
+
+@bp.delete("/me", summary="注销并删除我的个人信息（未办结的反映办结后再删除）",
+           responses={200: ErasureOut, 202: ErasureOut, **errors(403)})
+@roles(RESIDENTS)
+def erase_me():
+    return _erase()
+
+
+@bp.post("/me/erasure", summary="申请删除我的个人信息（同 DELETE /me）",
+         responses={200: ErasureOut, 202: ErasureOut, **errors(403)})
+@roles(RESIDENTS)
+def request_my_erasure():
+    return _erase()

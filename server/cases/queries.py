@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from server.cases import duplicates
+from server.cases.masking import mask_personal
 from server.cases.models import Case, CaseAttachment, CaseEvent
 from server.cases.rules import ACTION_LABELS
 from server.cases.service import load_actor
@@ -74,6 +75,12 @@ def sees_reporter(actor: Actor, case: Case) -> bool:
     if actor.role == Role.handling_unit:
         return bool(case.contact_consent)
     return actor.role in (Role.deputy, Role.street_office, Role.district_committee, Role.system)
+
+
+def shown_text(text: str, shows_reporter: bool) -> str:
+    """What the reporter wrote, as a caller sees it: a unit without the reporter's consent reads
+    phone, ID-card and plate numbers masked, as the public does."""
+    return text if shows_reporter else mask_personal(text)
 
 
 def visible_case(session: Session, actor: Actor, case_id: int) -> Case:
@@ -186,10 +193,12 @@ def suggested_unit_id(session: Session, case: Case) -> int | None:
 
 def case_summary(actor: Actor, case: Case, names: dict[str, dict[int, Any]], now: datetime) -> dict[str, Any]:
     open_ = case.state in OPEN_STATES
-    reporter = names["people"].get(case.reporter_id) if sees_reporter(actor, case) else None
+    shows_reporter = sees_reporter(actor, case)
+    reporter = names["people"].get(case.reporter_id) if shows_reporter else None
     return {
         "id": case.id, "tracking_number": case.tracking_number, "state": case.state.value,
-        "state_label": STATE_LABELS[case.state], "holder": case.holder.value, "description": case.description,
+        "state_label": STATE_LABELS[case.state], "holder": case.holder.value,
+        "description": shown_text(case.description, shows_reporter),
         "category": _ref(names["categories"].get(case.category_id)), "street": _ref(names["streets"][case.street_id]),
         "community": _ref(names["communities"].get(case.community_id)),
         "handling_unit": _ref(names["units"].get(case.handling_unit_id)),
@@ -236,7 +245,8 @@ def _event(event: CaseEvent, person: Person | None, show_reporter: bool,
     return {
         "sequence": event.sequence, "action": event.action.value, "action_label": ACTION_LABELS[event.action],
         "from_state": event.from_state.value if event.from_state else None, "to_state": event.to_state.value,
-        "actor_role": event.actor_role.value, "actor_name": person.name if named else None, "note": event.note,
+        "actor_role": event.actor_role.value, "actor_name": person.name if named else None,
+        "note": shown_text(event.note, show_reporter) if event.note is not None else None,
         "created_at": event.created_at, "attachments": attachments,
     }
 

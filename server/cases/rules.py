@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from server.cases.states import OPEN_STATES, STATE_LABELS, CaseAction, CaseState, Holder
+from server.cases.states import FINAL_STATES, OPEN_STATES, STATE_LABELS, CaseAction, CaseState, Holder
 from server.core.errors import InvalidTransitionError, PermissionDeniedError
 from server.people.rules import OFFICE_ROLES, RESIDENT_ROLES, Actor, Role
 
@@ -54,6 +54,7 @@ RULES: dict[CaseAction, Rule] = {
     CaseAction.add_info: _rule(ANY_OPEN, RESIDENT_ROLES | {Role.deputy, Role.street_office}, None, None),
     CaseAction.recategorize: _rule(ANY_OPEN, OFFICE_ROLES, None, None),
     CaseAction.remind: _rule(ANY_OPEN, {Role.system}, None, None),
+    CaseAction.anonymise: _rule(FINAL_STATES, {Role.system}, None, None),
 }
 
 # Only the district committee re-routes an escalated case.
@@ -77,6 +78,7 @@ ACTION_LABELS = {
     CaseAction.add_info: "补充信息",
     CaseAction.recategorize: "调整分类",
     CaseAction.remind: "办理提醒",
+    CaseAction.anonymise: "反映人个人信息已删除",
 }
 
 

@@ -43,6 +43,7 @@ class CaseAction(StrEnum):
     add_info = "add_info"
     recategorize = "recategorize"
     remind = "remind"
+    anonymise = "anonymise"  # the reporter's personal fields erased (their request, or retention)
 
 
 class Source(StrEnum):

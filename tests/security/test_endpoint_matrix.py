@@ -37,7 +37,7 @@ ENDPOINTS = {
     "api_openapi.openapi_json": PUBLIC, "api_auth_public.login": PUBLIC, "api_auth_public.password_login": PUBLIC,
     "api_auth_public.refresh": PUBLIC, "api_auth.logout": SIGNED_IN,
     "api_me.me": SIGNED_IN, "api_me.update_me": SIGNED_IN, "api_me.duty_record": ROLE,
-    "api_me.create_my_bind_code": ROLE, "api_me.my_data": SIGNED_IN, "api_me.erase_me": SIGNED_IN,
+    "api_me.create_my_bind_code": ROLE, "api_me.my_data": SIGNED_IN, "api_me.erase_me": ROLE, "api_me.request_my_erasure": ROLE,
     "api_reference.categories": SIGNED_IN, "api_reference.streets": SIGNED_IN, "api_reference.units": SIGNED_IN,
     "api_uploads.upload": SIGNED_IN, "api_uploads.attachment": SCOPED,
     "api_cases.list_cases": SCOPED, "api_cases.inbox": SCOPED, "api_cases.submit": ROLE,
