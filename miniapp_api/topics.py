@@ -19,7 +19,6 @@ from miniapp_api.schemas.topics import (
     CreateTopicIn,
     EditTopicIn,
     ExtendTopicIn,
-    FileQuery,
     HideOpinionIn,
     OpinionCaseBody,
     OpinionListQuery,
@@ -27,7 +26,9 @@ from miniapp_api.schemas.topics import (
     OpinionPage,
     OpinionPath,
     PinOpinionIn,
+    PosterQuery,
     PostOpinionIn,
+    QrCodeQuery,
     ReplyOpinionIn,
     SubscribeIn,
     SubscriptionOut,
@@ -255,10 +256,8 @@ def _file(data: bytes, fmt: str, name: str) -> Response:
 @bp.get("/topics/<int:topic_id>/poster", summary="下载海报（A4，PDF 或 PNG）",
         responses={200: _binary("the A4 poster", "application/pdf", "image/png"), **errors(403, 404)})
 @roles(OFFICES)
-def poster(path: TopicPath, query: FileQuery):
+def poster(path: TopicPath, query: PosterQuery):
     fmt = query.format or "pdf"
-    if fmt == "svg":
-        raise ValidationError("海报只提供 PDF 或 PNG", details={"field": "format"})
     rt = current_runtime()
     require_organizer(path.topic_id)
     data = posters.topic_poster(rt.uow(), topic_id=path.topic_id, fmt=fmt, gateway=_gateway(rt))
@@ -268,10 +267,8 @@ def poster(path: TopicPath, query: FileQuery):
 @bp.get("/topics/<int:topic_id>/qrcode", summary="议题二维码（PNG 或 SVG）",
         responses={200: _binary("the QR code", "image/png", "image/svg+xml"), **errors(403, 404)})
 @roles(OFFICES)
-def qrcode(path: TopicPath, query: FileQuery):
+def qrcode(path: TopicPath, query: QrCodeQuery):
     fmt = query.format or "png"
-    if fmt == "pdf":
-        raise ValidationError("二维码只提供 PNG 或 SVG", details={"field": "format"})
     rt = current_runtime()
     require_organizer(path.topic_id)
     data = posters.topic_qr(rt.uow(), topic_id=path.topic_id, fmt=fmt, gateway=_gateway(rt))

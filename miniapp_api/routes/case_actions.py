@@ -24,6 +24,7 @@ from miniapp_api.schemas.cases import (
 )
 from server.cases import queries as case_queries
 from server.cases import service as cases
+from server.core.errors import ConflictError
 from server.files import uploads
 from server.people.rules import Role
 from server.web.runtime import current_runtime
@@ -77,6 +78,8 @@ def reject(path: CasePath, body: RejectIn):
 @bp.post("/cases/<int:case_id>/merge", summary="合并重复反映", responses=ACTION_ERRORS)
 @roles(OFFICES)
 def merge(path: CasePath, body: MergeIn):
+    if body.into_case_id == path.case_id:  # a well-formed request the case's state forbids: a conflict
+        raise ConflictError("不能合并到自身", details={"field": "into_case_id"})
     case_queries.check_case_visible(current_runtime().uow(), actor_id=current_person_id(), case_id=body.into_case_id)
     return act(path.case_id, cases.merge_case, into_case_id=body.into_case_id, note=body.note)
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from miniapp_api.schemas.common import DbId, In, Out, Ref, Timestamp
+from miniapp_api.schemas.common import NONBLANK, DbId, In, Out, Ref, Timestamp
 
 
 class WechatLoginIn(In):
@@ -42,8 +42,9 @@ class TokensOut(Out):
 class ProfileIn(In):
     """Only the keys given are changed; null clears the phone."""
 
-    name: str | None = Field(None, min_length=1, max_length=32)
-    phone: str | None = Field(None, max_length=20)
+    name: str | None = Field(None, min_length=1, max_length=32, pattern=NONBLANK)
+    # The same rule as server.people.profiles.PHONE.
+    phone: str | None = Field(None, max_length=20, pattern=r"^\+?[0-9][0-9 -]{4,19}$")
     street_id: DbId | None = None
     community_id: DbId | None = None
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
-from miniapp_api.schemas.common import DbId, In, Out, PageQuery, Ref, Timestamp
+from miniapp_api.schemas.common import NONBLANK, DbId, In, Out, PageQuery, Ref, Timestamp, text_field
 from server.cases.states import CaseState, Satisfaction
 
 PhotoIds = Field(default_factory=list, max_length=9, description="ids from POST /api/v1/uploads (yours)")
@@ -17,8 +17,9 @@ class CasePath(In):
 
 class LocationIn(In):
     label: str | None = Field(None, max_length=256)
-    latitude: float | None = Field(None, ge=-90, le=90)
-    longitude: float | None = Field(None, ge=-180, le=180)
+    # Strict: JSON true/false is not a coordinate.
+    latitude: float | None = Field(None, ge=-90, le=90, strict=True)
+    longitude: float | None = Field(None, ge=-180, le=180, strict=True)
 
 
 class LocationOut(Out):
@@ -28,7 +29,7 @@ class LocationOut(Out):
 
 
 class SubmitCaseIn(In):
-    description: str = Field(min_length=1, max_length=2000)
+    description: str = text_field(2000)
     category_id: DbId | None = None
     street_id: DbId | None = None
     community_id: DbId | None = None
@@ -118,7 +119,7 @@ class NoteIn(In):
 
 
 class ForwardIn(In):
-    note: str = Field(min_length=1, max_length=1000)
+    note: str = text_field(1000)
 
 
 class RecategorizeIn(In):
@@ -152,7 +153,7 @@ class SimilarCases(Out):
 
 
 class RejectIn(In):
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: str = text_field(1000)
 
 
 class MergeIn(In):
@@ -161,11 +162,11 @@ class MergeIn(In):
 
 
 class EscalateIn(In):
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: str = text_field(1000)
 
 
 class ResolveIn(In):
-    feedback: str = Field(min_length=1, max_length=2000)
+    feedback: str = text_field(2000)
     attachment_ids: list[DbId] = PhotoIds
 
 
@@ -175,6 +176,14 @@ class RateIn(In):
 
 
 class AddInfoIn(In):
+    """Words, photos or a place: at least one of them."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": ["text"], "properties": {"text": {"type": "string", "pattern": NONBLANK}}},
+        {"required": ["attachment_ids"], "properties": {"attachment_ids": {"minItems": 1}}},
+        {"required": ["location"], "properties": {"location": {"type": "object"}}},
+    ]})
+
     text: str | None = Field(None, max_length=2000)
     attachment_ids: list[DbId] = PhotoIds
     location: LocationIn | None = None

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
@@ -22,14 +22,29 @@ class Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# What the services keep of a text is what is left after trimming whitespace (Python's, which also
+# counts \x1c-\x1f and \x85): a required text needs one character that survives, and the schema says so.
+NONBLANK = r"[^\s\x1c-\x1f\x85]"
+
+
+def text_field(limit: int, *, required: bool = True, description: str | None = None) -> Any:
+    """A text the services accept: at most `limit` characters, and not blank when required."""
+    if required:
+        return Field(min_length=1, max_length=limit, pattern=NONBLANK, description=description)
+    return Field(None, max_length=limit, description=description)
+
+
 # Database ids: positive and within a 32-bit integer column.
 DbId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class In(BaseModel):
-    """Base of request models: unknown keys are refused, text is trimmed and must be storable."""
+    """Base of request models: unknown keys are refused and text must be storable.
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    Text is checked as sent (a length limit counts what the document says it counts) and trimmed by the
+    services, which give the Chinese message for a blank one."""
+
+    model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="after")
     @classmethod

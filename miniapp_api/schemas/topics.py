@@ -1,12 +1,12 @@
 """Deliberation halls as the API shows them, and the bodies of the organizers' and residents' actions."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from miniapp_api.schemas.common import DbId, In, Out, PageQuery, Timestamp
-from server.halls.rules import TopicState
+from miniapp_api.schemas.common import NONBLANK, DbId, In, Out, PageQuery, Timestamp, text_field
+from server.halls.rules import MAX_BACKGROUND, MAX_NOTE, MAX_OPINION, MAX_TITLE, TopicState
 
 PhotoIds = Field(default_factory=list, max_length=9, description="ids from POST /api/v1/uploads (yours)")
 
@@ -20,8 +20,8 @@ class OpinionPath(In):
 
 
 class CreateTopicIn(In):
-    title: str = Field(max_length=200, description="up to 80 characters")
-    background: str = Field(max_length=10_000, description="up to 5,000 characters")
+    title: str = text_field(MAX_TITLE)
+    background: str = text_field(MAX_BACKGROUND)
     street_id: DbId | None = Field(None, description="default: the organizer's street")
     community_id: DbId | None = Field(None, description="a community topic; its street is implied")
     opens_at: Timestamp | None = Field(None, description="opens by itself then; without it, open it by hand")
@@ -30,8 +30,8 @@ class CreateTopicIn(In):
 
 
 class EditTopicIn(In):
-    title: str | None = Field(None, max_length=200)
-    background: str | None = Field(None, max_length=10_000)
+    title: str | None = Field(None, max_length=MAX_TITLE, pattern=NONBLANK)
+    background: str | None = Field(None, max_length=MAX_BACKGROUND, pattern=NONBLANK)
     street_id: DbId | None = None
     community_id: DbId | None = None
     opens_at: Timestamp | None = None
@@ -41,12 +41,12 @@ class EditTopicIn(In):
 
 
 class CloseTopicIn(In):
-    note: str | None = Field(None, max_length=1000)
+    note: str | None = text_field(MAX_NOTE, required=False)
 
 
 class ExtendTopicIn(In):
     closes_at: Timestamp
-    reason: str = Field(max_length=1000)
+    reason: str = text_field(MAX_NOTE)
 
 
 class OpinionCaseIn(In):
@@ -55,21 +55,20 @@ class OpinionCaseIn(In):
 
 
 class ConcludeTopicIn(In):
-    summary: str = Field(max_length=10_000)
+    summary: str = text_field(MAX_BACKGROUND)
     adopted_opinion_ids: list[DbId] = Field(default_factory=list, max_length=200)
     cases: list[OpinionCaseIn] = Field(default_factory=list, max_length=50,
                                        description="opinions to turn into cases of the core loop")
-    follow_ups: list[str] = Field(default_factory=list, max_length=50)
+    follow_ups: list[Annotated[str, text_field(MAX_NOTE)]] = Field(default_factory=list, max_length=50)
 
 
 class PostOpinionIn(In):
-    # The service gives the precise Chinese message for empty or over-2,000-character text.
-    text: str = Field(max_length=10_000, description="up to 2,000 characters")
+    text: str = text_field(MAX_OPINION)
     attachment_ids: list[DbId] = PhotoIds
 
 
 class HideOpinionIn(In):
-    reason: str = Field(max_length=1000)
+    reason: str = text_field(MAX_NOTE)
 
 
 class PinOpinionIn(In):
@@ -77,7 +76,7 @@ class PinOpinionIn(In):
 
 
 class ReplyOpinionIn(In):
-    text: str = Field(max_length=10_000)
+    text: str = text_field(MAX_OPINION)
 
 
 class OpinionCaseBody(In):
@@ -97,8 +96,12 @@ class OpinionListQuery(PageQuery):
     sort: Literal["supports", "time"] = Field("supports", description="pinned first, then most supported or newest")
 
 
-class FileQuery(In):
-    format: Literal["png", "pdf", "svg"] | None = None
+class PosterQuery(In):
+    format: Literal["pdf", "png"] | None = Field(None, description="default pdf")
+
+
+class QrCodeQuery(In):
+    format: Literal["png", "svg"] | None = Field(None, description="default png")
 
 
 class TopicOut(Out):

@@ -112,8 +112,11 @@ def _check_attachments(session: Session, attachment_ids: Sequence[int]) -> None:
 
 def _attach(session: Session, case: Case, event_id: int, attachment_ids: Sequence[int], kind: str,
             now: datetime) -> None:
-    """Link checked (`_check_attachments`, before any write) attachments to the case and its event."""
-    for attachment_id in dict.fromkeys(attachment_ids):
+    """Link checked (`_check_attachments`, before any write) attachments to the case and its event;
+    a photo already on the case as this kind is not linked twice."""
+    present = set(session.scalars(select(CaseAttachment.attachment_id).where(
+        CaseAttachment.case_id == case.id, CaseAttachment.kind == kind))) if attachment_ids else set()
+    for attachment_id in dict.fromkeys(i for i in attachment_ids if i not in present):
         session.add(CaseAttachment(case_id=case.id, attachment_id=attachment_id, event_id=event_id, kind=kind,
                                    created_at=now))
 
