@@ -19,6 +19,7 @@ FORMATS = {"JPEG": ("JPEG", "image/jpeg"), "PNG": ("PNG", "image/png"), "WEBP": 
            "MPO": ("JPEG", "image/jpeg")}
 # The only entry of Pillow's `info` a re-encoded picture may carry: which palette entry is see-through.
 KEPT_INFO = ("transparency",)
+FILE = {"field": "file"}
 T = Image.Transpose
 UPRIGHT = {2: T.FLIP_LEFT_RIGHT, 3: T.ROTATE_180, 4: T.FLIP_TOP_BOTTOM, 5: T.TRANSPOSE, 6: T.ROTATE_270,
            7: T.TRANSVERSE, 8: T.ROTATE_90}
@@ -38,9 +39,9 @@ def clean_image(data: bytes | BinaryIO) -> tuple[bytes, str, int, int]:
     source = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
     size = _size_of(source)
     if not size:
-        raise ValidationError("图片为空")
+        raise ValidationError("图片为空", details=FILE)
     if size > MAX_IMAGE_BYTES:
-        raise ValidationError("图片不能超过 10 MB")
+        raise ValidationError("图片不能超过 10 MB", details=FILE)
     decoding.return_freed_memory_to_the_system()
     try:
         with Image.open(source) as probe:
@@ -54,7 +55,7 @@ def clean_image(data: bytes | BinaryIO) -> tuple[bytes, str, int, int]:
             cleaned = _decode_small(source)
             encoded = _encode(cleaned, out_format)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise ValidationError("无法识别的图片文件") from exc
+        raise ValidationError("无法识别的图片文件", details=FILE) from exc
     return encoded, content_type, cleaned.width, cleaned.height
 
 
@@ -66,7 +67,7 @@ def _header(source: BinaryIO) -> tuple[str, int, int, str]:
     limit = decoding.MAX_WEBP_PIXELS if fmt == "WEBP" else MAX_PIXELS
     if fmt not in FORMATS or width * height > limit:
         raise ValidationError(f"只支持 JPEG、PNG（不超过 {MAX_PIXELS // 10_000} 万像素）和 WebP（不超过 "
-                              f"{decoding.MAX_WEBP_PIXELS // 10_000} 万像素）格式的图片")
+                              f"{decoding.MAX_WEBP_PIXELS // 10_000} 万像素）格式的图片", details=FILE)
     return fmt, width, height, mode
 
 

@@ -3,8 +3,6 @@ reporter's contact are recorded, a resident gets a copy of their data and can be
 cases lose their personal fields after the retention period."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import func, select
 
 from server.cases import service as cases
