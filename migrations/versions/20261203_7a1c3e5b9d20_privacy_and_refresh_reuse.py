@@ -1,7 +1,7 @@
 """privacy: retired refresh tokens, contact views, erasure requests
 
 Revision ID: 7a1c3e5b9d20
-Revises: 5d2e8f1a7c63
+Revises: 7a3c9e5b1d20
 Create Date: 2026-12-03 18:49:54.583939
 
 A replayed refresh token is recognised by its hash among the retired ones (and ends its session);
@@ -13,7 +13,7 @@ import server.core.db
 
 
 revision = '7a1c3e5b9d20'
-down_revision = '5d2e8f1a7c63'
+down_revision = '7a3c9e5b1d20'
 branch_labels = None
 depends_on = None
 

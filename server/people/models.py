@@ -101,3 +101,14 @@ class RetiredRefreshToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     api_session_id: Mapped[int] = mapped_column(ForeignKey("api_sessions.id"), index=True)
     retired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per key ("user:<name>" or "addr:<ip>"): the growing wait and the lock-out."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

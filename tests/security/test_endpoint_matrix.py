@@ -29,6 +29,7 @@ ROLE = "role"  # a role check (x-roles in the OpenAPI document), no object of ot
 SCOPED = "scoped"  # an object with a scope: probed from outside it
 SIGNED_LINK = "signed-link"  # an HMAC-signed link is the key (the public case page)
 SANDBOX = "sandbox"  # development/testing or a district admin (test_sandbox_guard.py)
+CONSOLE = "console"  # a staff member signed in to the console (its session cookie); anonymous → sign-in page
 
 ENDPOINTS = {
     "static": PUBLIC, "health.healthz": PUBLIC, "dashboard.dashboard_page": PUBLIC,
@@ -53,6 +54,8 @@ ENDPOINTS = {
     "api_topics.close_topic": SCOPED, "api_topics.extend_topic": SCOPED, "api_topics.conclude_topic": SCOPED,
     "api_topics.figures": SCOPED, "api_topics.poster": SCOPED, "api_topics.qrcode": SCOPED,
     "api_topics.hide": SCOPED, "api_topics.pin": SCOPED, "api_topics.reply": SCOPED, "api_topics.make_case": SCOPED,
+    "landing.landing": PUBLIC, "api_docs.docs": PUBLIC, "console.login": PUBLIC, "console.static": PUBLIC,
+    "console.home": CONSOLE, "console.logout": CONSOLE,
     "sandbox_page.chat": PUBLIC, "sandbox_page.static": PUBLIC, "sandbox_api.wechat_api": PUBLIC,
     "sandbox_api.list_calls": SANDBOX, "sandbox_api.clear_calls": SANDBOX, "sandbox_api.list_faults": SANDBOX,
     "sandbox_api.add_fault": SANDBOX, "sandbox_api.clear_faults": SANDBOX, "sandbox_api.revoke_tokens": SANDBOX,
@@ -108,6 +111,17 @@ def test_every_sandbox_control_is_guarded_by_the_sandbox_test(app):
     missing = [f"{m} {p}" for endpoint, pairs in routes(app).items() if ENDPOINTS.get(endpoint) == SANDBOX
                for m, p in pairs if (m, p) not in probed]
     assert not missing, f"sandbox controls not in tests/security/test_sandbox_guard.py CONTROLS: {missing}"
+
+
+def test_no_console_page_answers_a_caller_who_has_not_signed_in(app, client):
+    for endpoint, pairs in routes(app).items():
+        if ENDPOINTS.get(endpoint) != CONSOLE:
+            continue
+        for method, rule in pairs:
+            response = client.open(re.sub(r"<(?:int:)?\w+>", "1", rule), method=method)
+            assert response.status_code in (302, 303, 400, 401, 403), (method, rule, response.status_code)
+            if response.status_code in (302, 303):
+                assert "/console/login" in response.headers["Location"]
 
 
 def test_every_protected_api_endpoint_refuses_a_caller_without_a_token(app, client):
