@@ -67,6 +67,7 @@ def test_every_405_says_which_methods_are_allowed(app, client):
         response = client.open(path, method=method)
         assert response.status_code == 405, (method, path, response.status_code)
         assert allowed and set(response.headers["Allow"].split(", ")) == set(allowed), path
-        assert response.get_json()["error"]["code"] == "method_not_allowed"
+        if not path.startswith("/console"):  # the console answers with its own HTML page
+            assert response.get_json()["error"]["code"] == "method_not_allowed"
         checked += 1
     assert checked >= 40
