@@ -29,7 +29,7 @@ class LocationOut(Out):
 
 
 class SubmitCaseIn(In):
-    description: str = text_field(2000)
+    description: str = text_field(2000, label="问题描述")
     category_id: DbId | None = None
     street_id: DbId | None = None
     community_id: DbId | None = None
@@ -119,7 +119,7 @@ class NoteIn(In):
 
 
 class ForwardIn(In):
-    note: str = text_field(1000)
+    note: str = text_field(1000, label="转交说明")
 
 
 class RecategorizeIn(In):
@@ -153,7 +153,7 @@ class SimilarCases(Out):
 
 
 class RejectIn(In):
-    reason: str = text_field(1000)
+    reason: str = text_field(1000, label="不予受理理由")
 
 
 class MergeIn(In):
@@ -162,11 +162,11 @@ class MergeIn(In):
 
 
 class EscalateIn(In):
-    reason: str = text_field(1000)
+    reason: str = text_field(1000, label="提级理由")
 
 
 class ResolveIn(In):
-    feedback: str = text_field(2000)
+    feedback: str = text_field(2000, label="办理结果")
     attachment_ids: list[DbId] = PhotoIds
 
 

@@ -21,17 +21,30 @@ class Out(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        for name, field in cls.model_fields.items():
+            if isinstance(field.json_schema_extra, dict) and "x-label" in field.json_schema_extra:
+                TEXT_LABELS[(cls.__name__, name)] = str(field.json_schema_extra["x-label"])
+
 
 # What the services keep of a text is what is left after trimming whitespace (Python's, which also
 # counts \x1c-\x1f and \x85): a required text needs one character that survives, and the schema says so.
 NONBLANK = r"[^\s\x1c-\x1f\x85]"
 
 
-def text_field(limit: int, *, required: bool = True, description: str | None = None) -> Any:
-    """A text the services accept: at most `limit` characters, and not blank when required."""
+# (request model name, field) -> the field's name for people, for the Chinese message of a refusal.
+TEXT_LABELS: dict[tuple[str, str], str] = {}
+
+
+def text_field(limit: int, *, label: str, required: bool = True) -> Any:
+    """A text the services accept: at most `limit` characters, and not blank when required. `label`
+    names it in the refusal ("请填写意见内容", "意见内容不能超过 2000 字（现在 2500 字）")."""
+    extra = {"x-label": label}
     if required:
-        return Field(min_length=1, max_length=limit, pattern=NONBLANK, description=description)
-    return Field(None, max_length=limit, description=description)
+        return Field(min_length=1, max_length=limit, pattern=NONBLANK, json_schema_extra=extra)
+    return Field(None, max_length=limit, json_schema_extra=extra)
 
 
 # Database ids: positive and within a 32-bit integer column.
@@ -45,6 +58,13 @@ class In(BaseModel):
     services, which give the Chinese message for a blank one."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        for name, field in cls.model_fields.items():
+            if isinstance(field.json_schema_extra, dict) and "x-label" in field.json_schema_extra:
+                TEXT_LABELS[(cls.__name__, name)] = str(field.json_schema_extra["x-label"])
 
     @field_validator("*", mode="after")
     @classmethod

@@ -20,8 +20,8 @@ class OpinionPath(In):
 
 
 class CreateTopicIn(In):
-    title: str = text_field(MAX_TITLE)
-    background: str = text_field(MAX_BACKGROUND)
+    title: str = text_field(MAX_TITLE, label="议题标题")
+    background: str = text_field(MAX_BACKGROUND, label="议题背景")
     street_id: DbId | None = Field(None, description="default: the organizer's street")
     community_id: DbId | None = Field(None, description="a community topic; its street is implied")
     opens_at: Timestamp | None = Field(None, description="opens by itself then; without it, open it by hand")
@@ -30,8 +30,9 @@ class CreateTopicIn(In):
 
 
 class EditTopicIn(In):
-    title: str | None = Field(None, max_length=MAX_TITLE, pattern=NONBLANK)
-    background: str | None = Field(None, max_length=MAX_BACKGROUND, pattern=NONBLANK)
+    title: str | None = Field(None, max_length=MAX_TITLE, pattern=NONBLANK, json_schema_extra={"x-label": "议题标题"})
+    background: str | None = Field(None, max_length=MAX_BACKGROUND, pattern=NONBLANK,
+                                   json_schema_extra={"x-label": "议题背景"})
     street_id: DbId | None = None
     community_id: DbId | None = None
     opens_at: Timestamp | None = None
@@ -41,12 +42,12 @@ class EditTopicIn(In):
 
 
 class CloseTopicIn(In):
-    note: str | None = text_field(MAX_NOTE, required=False)
+    note: str | None = text_field(MAX_NOTE, label="说明", required=False)
 
 
 class ExtendTopicIn(In):
     closes_at: Timestamp
-    reason: str = text_field(MAX_NOTE)
+    reason: str = text_field(MAX_NOTE, label="延期原因")
 
 
 class OpinionCaseIn(In):
@@ -55,20 +56,21 @@ class OpinionCaseIn(In):
 
 
 class ConcludeTopicIn(In):
-    summary: str = text_field(MAX_BACKGROUND)
+    summary: str = text_field(MAX_BACKGROUND, label="结果说明")
     adopted_opinion_ids: list[DbId] = Field(default_factory=list, max_length=200)
     cases: list[OpinionCaseIn] = Field(default_factory=list, max_length=50,
                                        description="opinions to turn into cases of the core loop")
-    follow_ups: list[Annotated[str, text_field(MAX_NOTE)]] = Field(default_factory=list, max_length=50)
+    follow_ups: list[Annotated[str, text_field(MAX_NOTE, label="后续事项")]] = Field(default_factory=list,
+                                                                                   max_length=50)
 
 
 class PostOpinionIn(In):
-    text: str = text_field(MAX_OPINION)
+    text: str = text_field(MAX_OPINION, label="意见内容")
     attachment_ids: list[DbId] = PhotoIds
 
 
 class HideOpinionIn(In):
-    reason: str = text_field(MAX_NOTE)
+    reason: str = text_field(MAX_NOTE, label="隐藏原因")
 
 
 class PinOpinionIn(In):
@@ -76,7 +78,7 @@ class PinOpinionIn(In):
 
 
 class ReplyOpinionIn(In):
-    text: str = text_field(MAX_OPINION)
+    text: str = text_field(MAX_OPINION, label="回复内容")
 
 
 class OpinionCaseBody(In):
