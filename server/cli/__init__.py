@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from datetime import UTC, datetime
@@ -31,11 +30,10 @@ def serve(host: str, port: int, threads: int, with_scheduler: bool) -> None:
     from waitress import serve as waitress_serve
 
     from server import create_app
-    from server.web.access_log import AccessLog
+    from server.web.access_log import configure_logging
 
     settings = served_settings(settings_or_exit(), host, port, dict(os.environ))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run every few seconds
+    configure_logging(settings.log_format)
     app = create_app(settings)
     scheduler = None
     if with_scheduler:
@@ -47,7 +45,7 @@ def serve(host: str, port: int, threads: int, with_scheduler: bool) -> None:
     if settings.env == "development":
         _echo_demo_accounts(app.extensions["minyi"], f"http://{host}:{port}")
     try:
-        waitress_serve(AccessLog(app), host=host, port=port, threads=threads, ident="minyi")
+        waitress_serve(app, host=host, port=port, threads=threads, ident="minyi")
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -82,8 +80,11 @@ def scheduler(intervals: tuple[str, ...]) -> None:
         periodic_jobs(overrides)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--every") from None
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    runtime = build_runtime(settings_or_exit())
+    from server.web.access_log import configure_logging
+
+    settings = settings_or_exit()
+    configure_logging(settings.log_format)
+    runtime = build_runtime(settings)
     blocking = build_scheduler(runtime, blocking=True, overrides=overrides)
     # SIGTERM (systemd, docker stop) ends the loop like Ctrl-C; an unfinished job's transaction rolls back.
     signal.signal(signal.SIGTERM, lambda *_: blocking.shutdown(wait=False))

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # PostgreSQL's statement and lock timeouts are set to it too) before it journals the message to
     # disk instead and answers at once: well inside WeChat's 5 seconds.
     bot_db_budget_seconds: float = Field(1.5, gt=0, le=4, alias="MINYI_BOT_DB_BUDGET_SECONDS")
+    # Logs: "text" lines, or one JSON object per line for journald and a log shipper (request id in both).
+    log_format: Literal["text", "json"] = Field("text", alias="MINYI_LOG_FORMAT")
+    # /metrics answers localhost, and anyone presenting `Authorization: Bearer <this>` when it is set.
+    metrics_token: str | None = Field(None, alias="MINYI_METRICS_TOKEN")
 
     @field_validator("database_url")
     @classmethod
