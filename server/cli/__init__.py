@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from server.cli.backup import backup, restore
 from server.cli.bot import sandbox, wechat
 from server.cli.common import opened_runtime, served_settings, settings_or_exit
 from server.cli.outbox import outbox
@@ -186,6 +187,8 @@ def seed_demo(case_count: int) -> None:
 main.add_command(outbox)
 main.add_command(sandbox)
 main.add_command(wechat)
+main.add_command(backup)
+main.add_command(restore)
 
 if __name__ == "__main__":
     main()
