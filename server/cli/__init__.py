@@ -12,6 +12,7 @@ import click
 from server.cli.backup import backup, restore
 from server.cli.bot import sandbox, wechat
 from server.cli.common import opened_runtime, served_settings, settings_or_exit
+from server.cli.journal import journal
 from server.cli.outbox import outbox
 
 
@@ -188,6 +189,7 @@ main.add_command(outbox)
 main.add_command(sandbox)
 main.add_command(wechat)
 main.add_command(backup)
+main.add_command(journal)
 main.add_command(restore)
 
 if __name__ == "__main__":
