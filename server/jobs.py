@@ -164,12 +164,15 @@ def run_all_once(runtime: Runtime, jobs: list[PeriodicJob] | None = None) -> dic
     return {job.name: run_job(runtime, job) for job in (jobs if jobs is not None else periodic_jobs())}
 
 
-def build_scheduler(runtime: Runtime, *, blocking: bool = False,
-                    overrides: dict[str, float] | None = None) -> BaseScheduler:
-    """A scheduler with one interval job per periodic job; the first run is due at once."""
+def build_scheduler(runtime: Runtime, *, blocking: bool = False, overrides: dict[str, float] | None = None,
+                    only: set[str] | None = None) -> BaseScheduler:
+    """A scheduler with one interval job per periodic job (or those named in `only`); the first run is
+    due at once."""
     scheduler: BaseScheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=UTC)
     first_run = datetime.now(UTC)  # APScheduler keeps real time, whatever clock the services use
     for job in periodic_jobs(overrides):
+        if only is not None and job.name not in only:
+            continue
         # Jitter spreads many scheduler processes so they do not all hit the database in the same second.
         scheduler.add_job(run_job, "interval", args=(runtime, job), id=job.name, name=job.name,
                           seconds=job.seconds, jitter=min(5.0, job.seconds / 10), next_run_time=first_run,

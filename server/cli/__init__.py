@@ -70,7 +70,9 @@ def _echo_demo_accounts(runtime, url: str) -> None:
 @main.command()
 @click.option("--every", "intervals", multiple=True, metavar="JOB=SECONDS",
               help="Override a job's interval, e.g. --every deadlines=30 (repeatable).")
-def scheduler(intervals: tuple[str, ...]) -> None:
+@click.option("--only", "names", multiple=True, metavar="JOB",
+              help="Run only this job (repeatable), e.g. a dispatcher of its own: --only dispatch.")
+def scheduler(intervals: tuple[str, ...], names: tuple[str, ...]) -> None:
     """Run the periodic jobs in this process until stopped (production: one or more such processes)."""
     import signal
 
@@ -79,15 +81,18 @@ def scheduler(intervals: tuple[str, ...]) -> None:
 
     try:
         overrides = parse_intervals(intervals)
-        periodic_jobs(overrides)
+        known = {job.name for job in periodic_jobs(overrides)}
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--every") from None
+    if set(names) - known:
+        raise click.BadParameter(f"no job named {', '.join(sorted(set(names) - known))}; jobs: "
+                                 f"{', '.join(sorted(known))}", param_hint="--only")
     from server.web.access_log import configure_logging
 
     settings = settings_or_exit()
     configure_logging(settings.log_format)
     runtime = build_runtime(settings)
-    blocking = build_scheduler(runtime, blocking=True, overrides=overrides)
+    blocking = build_scheduler(runtime, blocking=True, overrides=overrides, only=set(names) or None)
     # SIGTERM (systemd, docker stop) ends the loop like Ctrl-C; an unfinished job's transaction rolls back.
     signal.signal(signal.SIGTERM, lambda *_: blocking.shutdown(wait=False))
     click.echo(f"Minyi scheduler: {', '.join(job.id for job in blocking.get_jobs())}", err=True)
