@@ -25,7 +25,7 @@ from .conftest import ROOT, minyi_env
 
 pytestmark = pytest.mark.postgresql_only  # SKIP LOCKED and separate processes
 
-CASES = 300
+CASES = 200
 
 
 def scheduler(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
