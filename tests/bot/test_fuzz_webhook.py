@@ -24,6 +24,7 @@ from bot.document import clean_text
 from bot.envelope import MAX_BODY_BYTES
 from server import create_app
 from server.cases.models import Case
+from server.chat.journal import inbound_journal, replay_journal
 from server.chat.models import InboundMessage
 from server.core.runtime import build_runtime
 from server.core.settings import DEFAULT_WECHAT_TOKEN, load_settings
@@ -95,14 +96,25 @@ class Webhook:
         query = {"timestamp": timestamp, "nonce": nonce, "signature": _sign(DEFAULT_WECHAT_TOKEN, timestamp, nonce)}
         if aes:
             crypto = WeChatCrypto(DEFAULT_WECHAT_TOKEN, AES_KEY, APP_ID)
-            envelope = xmltodict.parse(crypto.encrypt_message(body.decode(), nonce, timestamp))["xml"]
+            plain = body.decode(errors="ignore")  # a body cut short may end inside a character
+            envelope = xmltodict.parse(crypto.encrypt_message(plain, nonce, timestamp))["xml"]
             body = f"<xml><ToUserName>gh</ToUserName><Encrypt>{envelope['Encrypt']}</Encrypt></xml>".encode()
             query.update(encrypt_type="aes", msg_signature=envelope["MsgSignature"])
         if bad_signature:
             for name in ("signature", "msg_signature"):
                 if name in query:
                     query[name] = query[name][::-1]
-        return self.client.post("/wechat", query_string=query, data=body, content_type="text/xml")
+        return self.client.post("/wechat", query_string=query, data=body, content_type="text/xml", buffered=True)
+
+    def settle(self) -> None:
+        """On a loaded machine the database may miss the webhook's budget: the message is then journalled
+        (and answered "系统稍忙"); replay it, as the replayer would, before looking at what is stored."""
+        journal = inbound_journal(self.runtime)
+        deadline = time.monotonic() + 30
+        while journal.has_pending():
+            assert time.monotonic() < deadline, "the journal was not replayed"
+            replay_journal(self.runtime.uow, journal)  # {"busy": True} while the webhook's replayer runs
+            time.sleep(0.05)
 
     def stored(self, key: str) -> list[InboundMessage]:
         with self.runtime.uow().transaction() as session:
@@ -227,13 +239,14 @@ def test_a_signed_message_always_gets_200_and_a_reply_and_is_stored_once(webhook
     retry = webhook.post(body, aes=aes)  # WeChat's retry of the same message
     assert retry.status_code == 200 and _reply_text(retry, aes) == reply
     key = _key(fields, webhook)
+    webhook.settle()
     after = webhook.total()
     if m["kind"] in ("text", "image", "voice", "location"):
         [row] = webhook.stored(key)  # stored once, whatever it held
         if m["kind"] == "text":
             assert (row.payload or {}).get("content") == _as_read(fields["Content"], m["style"])
         assert after[0] == before[0] + 1
-        assert reply, "a message that is stored gets an answer"
+        assert reply, "a message that is stored gets an answer (JOURNALLED when the database was too slow)"
     else:
         assert after[0] - before[0] <= 1  # links are not stored; an event at most once despite the retry
     assert after[1] - before[1] <= 1
@@ -243,10 +256,10 @@ def test_a_signed_message_always_gets_200_and_a_reply_and_is_stored_once(webhook
 @FUZZ
 def test_a_badly_signed_message_is_refused_and_stores_nothing(webhook, m):
     fields = _fields(webhook, m, next(_ids))
-    body = _encode(_xml(fields, m["style"]), m["encoding"])[:MAX_BODY_BYTES]
+    body = _encode(_xml(fields, m["style"]), m["encoding"])[:MAX_BODY_BYTES // 2]
     before = webhook.total()
     response = webhook.post(body, aes=m["encoding"] == "aes", bad_signature=True)
-    assert response.status_code == 403
+    assert response.status_code == 403, response.get_data(as_text=True)
     assert response.is_json and response.get_json()["error"]["code"] == "invalid_signature"
     assert webhook.total() == before
 
