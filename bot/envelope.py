@@ -16,6 +16,8 @@ from wechatpy.messages import BaseMessage, UnknownMessage
 from wechatpy.replies import create_reply
 from wechatpy.utils import check_signature
 
+from bot.document import readable_document
+
 MAX_BODY_BYTES = 256 * 1024
 TIMESTAMP_WINDOW_SECONDS = 300
 PARSE_ERRORS = (ExpatError, ValueError, KeyError, AttributeError, UnicodeDecodeError, TypeError)
@@ -55,8 +57,16 @@ class Envelope:
         """The passive reply, rendered by wechatpy (and encrypted in safe mode); `success` = no reply."""
         if not text:
             return "success"
-        xml = create_reply(text, message=self.message, render=True)
+        # wechatpy puts each value in a CDATA section as it is: a `]]>` in it (a sender or account name
+        # typed by anyone, or a resident's words quoted back) would end the section and break the reply.
+        reply = create_reply(_cdata_safe(text), message=self.message)
+        reply.source, reply.target = _cdata_safe(reply.source or ""), _cdata_safe(reply.target or "")
+        xml = reply.render()
         return self.crypto.encrypt_message(xml, self.nonce, self.timestamp) if self.crypto else xml
+
+
+def _cdata_safe(value: str) -> str:
+    return value.replace("]]>", "]]]]><![CDATA[>")
 
 
 def verify(keys: WechatKeys, args: dict[str, str], now: float) -> None:
@@ -103,7 +113,7 @@ def open_envelope(keys: WechatKeys, body: bytes, args: dict[str, str], now: floa
         verify(keys, args, now)
         xml = body
     try:
-        message = parse_message(xml)
+        message = parse_message(readable_document(xml))
     except PARSE_ERRORS:
         raise EnvelopeError(400, "malformed_xml", "消息格式不正确") from None
     if message is None:

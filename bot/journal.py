@@ -14,6 +14,7 @@ message. Anything that is not the database being away is a bug and still fails l
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -49,7 +50,9 @@ class Intake:
             reply = self._journal(runtime, fields, reason=None)
             self.replay_soon(runtime)
             return reply
-        future = self._pool.submit(chat_journal.handle_within, runtime.uow(), fields, self.budget)
+        # In the request's context, so what the conversation logs carries the request id.
+        future = self._pool.submit(contextvars.copy_context().run, chat_journal.handle_within, runtime.uow(),
+                                   fields, self.budget)
         try:
             reply = future.result(timeout=self.budget)
         except WaitedTooLong:

@@ -2,6 +2,8 @@
 server.chat."""
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Response, g, request
 
 from bot.envelope import MAX_BODY_BYTES, EnvelopeError, WechatKeys, open_envelope, verify
@@ -9,6 +11,7 @@ from bot.journal import Intake
 from bot.limits import RATE_LIMITED, OpenidRateLimiter
 from server.chat.texts import UNSUPPORTED
 from server.web.errors import error_response
+from server.web.metrics import observe_webhook
 from server.web.runtime import current_runtime
 
 
@@ -34,6 +37,7 @@ def build_blueprint(limiter: OpenidRateLimiter, intake: Intake) -> Blueprint:
     def _open_envelope():
         if request.method != "POST":
             return None
+        g.webhook_started = time.perf_counter()
         if (request.content_length or 0) > MAX_BODY_BYTES:
             return error_response("payload_too_large", "请求内容过大", 413)
         body = request.stream.read(MAX_BODY_BYTES + 1)
@@ -41,6 +45,13 @@ def build_blueprint(limiter: OpenidRateLimiter, intake: Intake) -> Blueprint:
             return error_response("payload_too_large", "请求内容过大", 413)
         g.wechat_envelope = open_envelope(_keys(), body, request.args.to_dict(), current_runtime().clock.now().timestamp())
         return None
+
+    @bp.after_request
+    def _timed(response: Response) -> Response:
+        started = g.get("webhook_started")
+        if started is not None:
+            observe_webhook(time.perf_counter() - started, response.status_code)
+        return response
 
     @bp.get("")
     def verify_url():

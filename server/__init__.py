@@ -54,6 +54,11 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     from bot import init_bot
 
     init_bot(app, settings)
+    from server.web.access_log import RequestLog
+    from server.web.metrics import bp as metrics_bp
+
+    app.register_blueprint(metrics_bp)
+    app.wsgi_app = RequestLog(app.wsgi_app)  # a request id for every request, and the access line
     if settings.sandbox_enabled:
         from server.sandbox import register_sandbox_api
         from server.sandbox.page import bp as sandbox_page_bp

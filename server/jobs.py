@@ -144,14 +144,28 @@ def periodic_jobs(overrides: dict[str, float] | None = None) -> list[PeriodicJob
 
 def run_job(runtime: Runtime, job: PeriodicJob) -> dict[str, Any]:
     """Run one job now; a failure is logged and reported, never raised (the scheduler must live on)."""
-    started = time.monotonic()
+    started, started_at = time.monotonic(), datetime.now(UTC)
     try:
         result = job.func(runtime)
     except Exception as exc:
         log.exception("periodic job %s failed", job.name)
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}",
-                "seconds": round(time.monotonic() - started, 3)}
-    return {"ok": True, "result": result, "seconds": round(time.monotonic() - started, 3)}
+        summary = {"ok": False, "error": f"{type(exc).__name__}: {exc}",
+                   "seconds": round(time.monotonic() - started, 3)}
+    else:
+        summary = {"ok": True, "result": result, "seconds": round(time.monotonic() - started, 3)}
+    _note_run(runtime, job.name, started_at, summary)
+    return summary
+
+
+def _note_run(runtime: Runtime, name: str, started_at: datetime, summary: dict[str, Any]) -> None:
+    """The run in `job_runs` (wall-clock time, like APScheduler's), for the scheduler lag on /metrics."""
+    from server.operations.service import record_job_run
+
+    try:
+        record_job_run(runtime.uow(), name=name, started_at=started_at, finished_at=datetime.now(UTC),
+                       ok=summary["ok"], seconds=summary["seconds"])
+    except Exception as exc:  # the database is away: the job's own failure (if any) was logged already
+        log.warning("could not record the run of job %s: %s", name, (str(exc).splitlines() or [""])[0][:200])
 
 
 def run_all_once(runtime: Runtime, jobs: list[PeriodicJob] | None = None) -> dict[str, dict[str, Any]]:
@@ -159,12 +173,15 @@ def run_all_once(runtime: Runtime, jobs: list[PeriodicJob] | None = None) -> dic
     return {job.name: run_job(runtime, job) for job in (jobs if jobs is not None else periodic_jobs())}
 
 
-def build_scheduler(runtime: Runtime, *, blocking: bool = False,
-                    overrides: dict[str, float] | None = None) -> BaseScheduler:
-    """A scheduler with one interval job per periodic job; the first run is due at once."""
+def build_scheduler(runtime: Runtime, *, blocking: bool = False, overrides: dict[str, float] | None = None,
+                    only: set[str] | None = None) -> BaseScheduler:
+    """A scheduler with one interval job per periodic job (or those named in `only`); the first run is
+    due at once."""
     scheduler: BaseScheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=UTC)
     first_run = datetime.now(UTC)  # APScheduler keeps real time, whatever clock the services use
     for job in periodic_jobs(overrides):
+        if only is not None and job.name not in only:
+            continue
         # Jitter spreads many scheduler processes so they do not all hit the database in the same second.
         scheduler.add_job(run_job, "interval", args=(runtime, job), id=job.name, name=job.name,
                           seconds=job.seconds, jitter=min(5.0, job.seconds / 10), next_run_time=first_run,

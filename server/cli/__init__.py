@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from datetime import UTC, datetime
@@ -10,8 +9,10 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from server.cli.backup import backup, restore
 from server.cli.bot import sandbox, wechat
 from server.cli.common import opened_runtime, served_settings, settings_or_exit
+from server.cli.journal import journal
 from server.cli.outbox import outbox
 
 
@@ -31,11 +32,10 @@ def serve(host: str, port: int, threads: int, with_scheduler: bool) -> None:
     from waitress import serve as waitress_serve
 
     from server import create_app
-    from server.web.access_log import AccessLog
+    from server.web.access_log import configure_logging
 
     settings = served_settings(settings_or_exit(), host, port, dict(os.environ))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run every few seconds
+    configure_logging(settings.log_format)
     app = create_app(settings)
     scheduler = None
     if with_scheduler:
@@ -47,7 +47,7 @@ def serve(host: str, port: int, threads: int, with_scheduler: bool) -> None:
     if settings.env == "development":
         _echo_demo_accounts(app.extensions["minyi"], f"http://{host}:{port}")
     try:
-        waitress_serve(AccessLog(app), host=host, port=port, threads=threads, ident="minyi")
+        waitress_serve(app, host=host, port=port, threads=threads, ident="minyi")
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -70,7 +70,9 @@ def _echo_demo_accounts(runtime, url: str) -> None:
 @main.command()
 @click.option("--every", "intervals", multiple=True, metavar="JOB=SECONDS",
               help="Override a job's interval, e.g. --every deadlines=30 (repeatable).")
-def scheduler(intervals: tuple[str, ...]) -> None:
+@click.option("--only", "names", multiple=True, metavar="JOB",
+              help="Run only this job (repeatable), e.g. a dispatcher of its own: --only dispatch.")
+def scheduler(intervals: tuple[str, ...], names: tuple[str, ...]) -> None:
     """Run the periodic jobs in this process until stopped (production: one or more such processes)."""
     import signal
 
@@ -79,12 +81,18 @@ def scheduler(intervals: tuple[str, ...]) -> None:
 
     try:
         overrides = parse_intervals(intervals)
-        periodic_jobs(overrides)
+        known = {job.name for job in periodic_jobs(overrides)}
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--every") from None
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    runtime = build_runtime(settings_or_exit())
-    blocking = build_scheduler(runtime, blocking=True, overrides=overrides)
+    if set(names) - known:
+        raise click.BadParameter(f"no job named {', '.join(sorted(set(names) - known))}; jobs: "
+                                 f"{', '.join(sorted(known))}", param_hint="--only")
+    from server.web.access_log import configure_logging
+
+    settings = settings_or_exit()
+    configure_logging(settings.log_format)
+    runtime = build_runtime(settings)
+    blocking = build_scheduler(runtime, blocking=True, overrides=overrides, only=set(names) or None)
     # SIGTERM (systemd, docker stop) ends the loop like Ctrl-C; an unfinished job's transaction rolls back.
     signal.signal(signal.SIGTERM, lambda *_: blocking.shutdown(wait=False))
     click.echo(f"Minyi scheduler: {', '.join(job.id for job in blocking.get_jobs())}", err=True)
@@ -187,6 +195,9 @@ def seed_demo(case_count: int) -> None:
 main.add_command(outbox)
 main.add_command(sandbox)
 main.add_command(wechat)
+main.add_command(backup)
+main.add_command(journal)
+main.add_command(restore)
 
 if __name__ == "__main__":
     main()

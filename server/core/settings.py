@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     bot_db_budget_seconds: float = Field(1.5, gt=0, le=4, alias="MINYI_BOT_DB_BUDGET_SECONDS")
     # How long a closed case keeps its reporter's personal fields before the privacy job erases them.
     retention_days: int = Field(365, ge=1, le=3650, alias="MINYI_RETENTION_DAYS")
+    # Logs: "text" lines, or one JSON object per line for journald and a log shipper (request id in both).
+    log_format: Literal["text", "json"] = Field("text", alias="MINYI_LOG_FORMAT")
+    # /metrics answers localhost, and anyone presenting `Authorization: Bearer <this>` when it is set.
+    metrics_token: str | None = Field(None, alias="MINYI_METRICS_TOKEN")
 
     @field_validator("database_url")
     @classmethod

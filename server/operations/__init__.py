@@ -1,0 +1,1 @@
+"""Operating the platform: when each periodic job last ran, and the figures `/metrics` reports."""
