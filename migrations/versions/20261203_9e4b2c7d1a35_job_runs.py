@@ -1,7 +1,7 @@
 """operations: the last run of each periodic job (the scheduler lag on /metrics)
 
 Revision ID: 9e4b2c7d1a35
-Revises: 7a3c9e5b1d20
+Revises: 7a1c3e5b9d20
 Create Date: 2026-12-03 19:10:00.000000
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import server.core.db
 
 revision = '9e4b2c7d1a35'
-down_revision = '7a3c9e5b1d20'
+down_revision = '7a1c3e5b9d20'
 branch_labels = None
 depends_on = None
 
