@@ -18,6 +18,7 @@ class CaseScope:
     street_id: int
     community_id: int | None
     unit_id: int | None
+    assisting_unit_ids: frozenset[int] = frozenset()  # units helping the lead unit (协办)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,16 @@ RULES: dict[CaseAction, Rule] = {
     CaseAction.add_info: _rule(ANY_OPEN, RESIDENT_ROLES | {Role.deputy, Role.street_office}, None, None),
     CaseAction.recategorize: _rule(ANY_OPEN, OFFICE_ROLES, None, None),
     CaseAction.remind: _rule(ANY_OPEN, {Role.system}, None, None),
+    CaseAction.note: _rule(frozenset(S), OFFICE_ROLES | {Role.handling_unit}, None, None),
+    CaseAction.assign: _rule({S.routed, S.reopened}, {Role.handling_unit}, None, None),
+    # The unit hands the case back: the street office's queue holds it until it routes again.
+    CaseAction.request_reroute: _rule({S.routed, S.reopened}, {Role.handling_unit}, None, Holder.street_office),
 }
+
+# Staff-only steps: on the console's timeline, never in what the resident reads (API, chat).
+INTERNAL_ACTIONS = frozenset({CaseAction.note, CaseAction.assign, CaseAction.request_reroute})
+# Only the lead unit (not an assisting one) may do these.
+LEAD_UNIT_ACTIONS = frozenset({CaseAction.resolve, CaseAction.assign, CaseAction.request_reroute})
 
 # Only the district committee re-routes an escalated case.
 DISTRICT_ONLY_FROM = {CaseAction.route: frozenset({S.escalated}), CaseAction.reject: frozenset({S.escalated})}
@@ -77,6 +87,9 @@ ACTION_LABELS = {
     CaseAction.add_info: "补充信息",
     CaseAction.recategorize: "调整分类",
     CaseAction.remind: "办理提醒",
+    CaseAction.note: "内部备注",
+    CaseAction.assign: "指派经办人",
+    CaseAction.request_reroute: "申请重新流转",
 }
 
 
@@ -91,7 +104,7 @@ def in_scope(actor: Actor, case: CaseScope) -> bool:
             return actor.person_id is not None and actor.person_id == case.reporter_id
         return actor.community_id is None or actor.community_id == case.community_id
     if actor.role == Role.handling_unit:
-        return actor.unit_id is not None and actor.unit_id == case.unit_id
+        return actor.unit_id is not None and (actor.unit_id == case.unit_id or actor.unit_id in case.assisting_unit_ids)
     return actor.person_id is not None and actor.person_id == case.reporter_id
 
 
@@ -116,6 +129,8 @@ def check(action: CaseAction, actor: Actor, case: CaseScope) -> Rule:
         raise PermissionDeniedError(f"已提级办理的反映由区人大常委会{label}")
     if action == CaseAction.resolve and actor.unit_id != case.unit_id:
         raise PermissionDeniedError("只有承办单位可以办结该反映")
+    if action in LEAD_UNIT_ACTIONS and actor.role == Role.handling_unit and actor.unit_id != case.unit_id:
+        raise PermissionDeniedError(f"协办单位不能{label}，请由牵头单位办理")
     return rule
 
 
