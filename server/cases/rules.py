@@ -151,3 +151,15 @@ def replay(steps: Iterable[tuple[CaseState | None, CaseState]]) -> CaseState:
     if state is None:
         raise InvalidTransitionError("时间线为空")
     return state
+
+
+def allowed_actions(actor: Actor, case: CaseScope) -> frozenset[CaseAction]:
+    """What this actor may do to this case now: the buttons a page shows (the service checks again)."""
+    allowed = set()
+    for action in RULES:
+        try:
+            check(action, actor, case)
+        except (PermissionDeniedError, InvalidTransitionError):
+            continue
+        allowed.add(action)
+    return frozenset(allowed)

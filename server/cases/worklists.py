@@ -12,8 +12,9 @@ from sqlalchemy import ColumnElement, Select, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from server.cases.holders import holder_ids
-from server.cases.models import OPEN_STATES_SQL, Case, CaseAssistingUnit
+from server.cases.models import OPEN_STATES_SQL, Case, CaseAssistingUnit, CaseEvent
 from server.cases.queries import _names, case_summary, load_actor, overdue_clause, scope_clause, visible_case
+from server.cases.rules import allowed_actions
 from server.cases.states import HOLDER_LABELS, CaseState, Holder
 from server.cases.teamwork import unit_head_id, unit_staff
 from server.cases.tracking import find_tracking_number
@@ -157,6 +158,10 @@ def case_teamwork(uow: UnitOfWork, *, actor_id: int, case_id: int) -> dict[str, 
             "is_unit_head": is_head, "unit_staff": staff,
             "unit": names["units"].get(case.handling_unit_id).name if case.handling_unit_id else None,
             "merged_into": _tracking_of(session, case.merged_into_id),
+            # What each step was about (the unit, the category, ...), by its sequence: the timeline's details.
+            "event_data": dict(session.execute(select(CaseEvent.sequence, CaseEvent.data)
+                                               .where(CaseEvent.case_id == case.id)).all()),
+            "allowed": {action.value for action in allowed_actions(actor, case.scope)},
         }
 
 
