@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from server.cases.holders import notify_holders, push_about
 from server.cases.models import Case
 from server.cases.service import MAX_NOTE, _transition, load_actor
+from server.cases.states import CaseAction
 from server.core.errors import PermissionDeniedError, ValidationError
 from server.core.text import clean_text
 from server.core.uow import UnitOfWork
@@ -19,7 +20,6 @@ from server.people.models import Person
 from server.people.rules import Role
 from server.places.models import HandlingUnit
 from server.pushes.states import OutboxKind
-from server.cases.states import CaseAction
 
 
 def unit_staff(session: Session, unit_id: int) -> list[Person]:

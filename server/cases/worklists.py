@@ -13,16 +13,26 @@ from sqlalchemy.orm import Session
 
 from server.cases.holders import holder_ids
 from server.cases.models import OPEN_STATES_SQL, Case, CaseAssistingUnit, CaseEvent
-from server.cases.queries import _names, case_summary, load_actor, overdue_clause, scope_clause, visible_case
+from server.cases.queries import (
+    _names,
+    case_summary,
+    get_case_detail,
+    load_actor,
+    overdue_clause,
+    routing_options,
+    scope_clause,
+    similar_cases,
+    visible_case,
+)
 from server.cases.rules import allowed_actions
-from server.cases.states import HOLDER_LABELS, CaseState, Holder
+from server.cases.states import HOLDER_LABELS, OPEN_STATES, CaseState, Holder
 from server.cases.teamwork import unit_head_id, unit_staff
 from server.cases.tracking import find_tracking_number
 from server.core.errors import ValidationError
 from server.core.uow import UnitOfWork
 from server.people.models import Person
 from server.people.rules import Actor, Role
-from server.places.models import HandlingUnit
+from server.places.models import Category, Community, HandlingUnit, Street
 
 PER_PAGE = 20
 MAX_PAGE = 500
@@ -94,20 +104,42 @@ def work_list(uow: UnitOfWork, *, actor_id: int, filters: WorkFilter = WorkFilte
         now = uow.clock.now()
         actor = load_actor(session, actor_id)
         query = _filtered(actor, filters, now)
-        total = session.scalar(select(func.count()).select_from(query.with_only_columns(Case.id).subquery()))
+        number = min(max(1, page), MAX_PAGE)
+        rows, total = _page_with_names(session, query, number, per_page)
+        if not rows and total == 0 and number > 1:
+            # Past the last page (a stale link): the count alone, then the last page.
+            total = session.scalar(select(func.count()).select_from(query.with_only_columns(Case.id).subquery()))
+            number = max(1, math.ceil(total / per_page))
+            rows, total = _page_with_names(session, query, number, per_page)
         pages = max(1, math.ceil(total / per_page))
-        number = min(max(1, page), pages, MAX_PAGE)
-        rows = list(session.scalars(query.order_by(Case.deadline_at, Case.id)
-                                    .offset((number - 1) * per_page).limit(per_page)))
-        names = _names(session, rows)
-        assisted = _assisting_of(session, actor, rows)
+        cases = [row[0] for row in rows]
+        names = {"people": {}, "categories": {}, "streets": {}, "communities": {}, "units": {}}
+        for _case, _total, category, street, community, unit, reporter in rows:
+            for key, item in (("categories", category), ("streets", street), ("communities", community),
+                              ("units", unit), ("people", reporter)):
+                if item is not None:
+                    names[key][item.id] = item
+        assisted = _assisting_of(session, actor, cases)
         items = []
-        for case in rows:
+        for case in cases:
             item = case_summary(actor, case, names, now)
             item["holder_label"] = HOLDER_LABELS[case.holder]
             item["assisting"] = case.id in assisted
             items.append(item)
         return WorkPage(items, number, pages, total, per_page)
+
+
+def _page_with_names(session: Session, query: Select, number: int, per_page: int) -> tuple[list, int]:
+    """One page of cases with the count of all and the names they refer to, in one statement."""
+    paged = (query.add_columns(func.count().over().label("total"), Category, Street, Community, HandlingUnit,
+                               Person)
+             .outerjoin(Category, Category.id == Case.category_id).join(Street, Street.id == Case.street_id)
+             .outerjoin(Community, Community.id == Case.community_id)
+             .outerjoin(HandlingUnit, HandlingUnit.id == Case.handling_unit_id)
+             .outerjoin(Person, Person.id == Case.reporter_id)
+             .order_by(Case.deadline_at, Case.id).offset((number - 1) * per_page).limit(per_page))
+    rows = session.execute(paged).all()
+    return rows, (rows[0][1] if rows else 0)
 
 
 def _assisting_of(session: Session, actor: Actor, rows: list[Case]) -> set[int]:
@@ -140,10 +172,10 @@ def case_teamwork(uow: UnitOfWork, *, actor_id: int, case_id: int) -> dict[str, 
     with uow.transaction() as session:
         actor = load_actor(session, actor_id)
         case = visible_case(session, actor, case_id)
-        names = _names(session, [case])
         assisting = [{"id": link.unit_id} for link in case.assisting]
         units = {u.id: u.name for u in session.scalars(select(HandlingUnit).where(
             HandlingUnit.id.in_([a["id"] for a in assisting])))} if assisting else {}
+        lead = session.get(HandlingUnit, case.handling_unit_id) if case.handling_unit_id else None
         assignee = session.get(Person, case.assignee_id) if case.assignee_id else None
         is_head = (actor.role == Role.handling_unit and actor.unit_id == case.handling_unit_id
                    and unit_head_id(session, actor.unit_id) == actor.person_id)
@@ -156,13 +188,26 @@ def case_teamwork(uow: UnitOfWork, *, actor_id: int, case_id: int) -> dict[str, 
             "holder_label": HOLDER_LABELS[case.holder], "holder_names": holders,
             "is_lead_unit": actor.role == Role.handling_unit and actor.unit_id == case.handling_unit_id,
             "is_unit_head": is_head, "unit_staff": staff,
-            "unit": names["units"].get(case.handling_unit_id).name if case.handling_unit_id else None,
+            "unit": lead.name if lead else None,
             "merged_into": _tracking_of(session, case.merged_into_id),
             # What each step was about (the unit, the category, ...), by its sequence: the timeline's details.
             "event_data": dict(session.execute(select(CaseEvent.sequence, CaseEvent.data)
                                                .where(CaseEvent.case_id == case.id)).all()),
             "allowed": {action.value for action in allowed_actions(actor, case.scope)},
         }
+
+
+def case_page(uow: UnitOfWork, *, actor_id: int, case_id: int, duplicates: bool) -> dict[str, Any]:
+    """Everything a case's console page shows, read in one transaction (one snapshot; the rows read
+    once stay in the session for the next part): the case and its timeline, who works on it, the units
+    it may be routed to, and (for the offices) possible duplicates."""
+    with uow.transaction():
+        detail = get_case_detail(uow, actor_id=actor_id, case_id=case_id)
+        team = case_teamwork(uow, actor_id=actor_id, case_id=case_id)
+        routing = routing_options(uow, actor_id=actor_id, case_id=case_id) if "route" in team["allowed"] else []
+        similar = (similar_cases(uow, actor_id=actor_id, case_id=case_id)
+                   if duplicates and detail["state"] in {s.value for s in OPEN_STATES} else [])
+        return {"case": detail, "team": team, "routing": routing, "similar": similar}
 
 
 def _tracking_of(session: Session, case_id: int | None) -> dict[str, Any] | None:

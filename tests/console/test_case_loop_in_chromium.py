@@ -124,7 +124,7 @@ def test_a_case_through_every_role_in_the_console(live_server, world, browser, v
     assert "已流转至湖滨街道便民服务中心" in page.inner_text(".flashes")
     case_url = page.url
     other = browser.new_page(viewport=viewport)
-    response = other.goto(case_url)
+    other.goto(case_url)
     assert "/console/login" in other.url  # not signed in: nothing shown
     kaixuan, kaixuan_errors = sign_in(browser, live_server, viewport, "kaixuan-office")
     assert kaixuan.goto(case_url).status == 404  # another street's case

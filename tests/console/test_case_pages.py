@@ -6,7 +6,6 @@ import io
 import re
 
 import pytest
-
 from PIL import Image
 from sqlalchemy import select
 
@@ -70,7 +69,7 @@ def test_the_triage_queue_lists_the_streets_open_cases_by_time_left(world, runti
     assert page.status_code == 200 and "共 2 件" in html
     assert html.index(first.tracking_number) < html.index(second.tracking_number)
     assert elsewhere.tracking_number not in html
-    row = re.search(r'<tr class="([a-z]*)">\s*<td><input type="checkbox" name="case_ids" value="%d"' % first.id, html)
+    row = re.search(rf'<tr class="([a-z]*)">\s*<td><input type="checkbox" name="case_ids" value="{first.id}"', html)
     assert row and row.group(1) == "soon" and "剩余 4 小时" in html
     assert "街道人大办" in html  # the holder
 

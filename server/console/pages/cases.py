@@ -12,7 +12,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from server.cases import queries as case_queries
 from server.cases import service as cases
 from server.cases import teamwork, worklists
-from server.cases.states import OPEN_STATES, STATE_LABELS, CaseState
+from server.cases.states import STATE_LABELS, CaseState
 from server.console.auth import current_principal, staff_required
 from server.console.blueprint import bp
 from server.console.menu import menu_item
@@ -128,13 +128,12 @@ def bulk_action():
 
 def case_page(case_id: int, *, forms: dict[str, Any] | None = None, status: int = 200):
     uow, actor_id, role = _uow(), _actor_id(), current_principal().role
-    detail = case_queries.get_case_detail(uow, actor_id=actor_id, case_id=case_id)
-    team = worklists.case_teamwork(uow, actor_id=actor_id, case_id=case_id)
+    data = worklists.case_page(uow, actor_id=actor_id, case_id=case_id, duplicates=role in OFFICES)
+    detail, team, routing, similar = data["case"], data["team"], data["routing"], data["similar"]
     allowed = team["allowed"]
     forms = dict(forms or {})
     for name, form_class in ACTION_FORMS.items():
         forms.setdefault(name, form_class(formdata=None))
-    routing = case_queries.routing_options(uow, actor_id=actor_id, case_id=case_id) if "route" in allowed else []
     fill_route(forms["route"], routing)
     if forms["route"].unit_id.data is None and routing:
         forms["route"].unit_id.data = routing[0]["id"]
@@ -143,8 +142,6 @@ def case_page(case_id: int, *, forms: dict[str, Any] | None = None, status: int 
     if forms["recategorize"].category_id.data is None and detail["category"]:
         forms["recategorize"].category_id.data = detail["category"]["id"]
     forms["assign"].assignee_id.choices = choices([(p["id"], p["name"]) for p in team["unit_staff"]])
-    similar = (case_queries.similar_cases(uow, actor_id=actor_id, case_id=case_id)
-               if role in OFFICES and detail["state"] in OPEN_STATES else [])
     templates = list_templates(uow, category_id=detail["category"]["id"] if detail["category"] else None)
     # A refused action whose form this page does not show (another's change, a unit that only assists):
     # its reason goes at the top instead.
