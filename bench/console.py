@@ -57,8 +57,12 @@ def run(sizes: Sizes, log) -> dict:
                  [office for office in offices if samples.get(office.street)], lambda i, client: "/console/cases/queue"),
                 ("street office: triage queue filtered (a category and a word)", offices,
                  lambda i, client: "/console/cases/queue?category=3&q=路灯"),
-                ("street office: case page (facts, timeline of 8 events, duplicates, routing options, replies)",
+                ("street office: case page (facts, timeline of 8 events, routing options, reply templates, forms)",
                  [office for office in offices if samples.get(office.street)], lambda i, client: f"/console/cases/{samples[client.street][i % len(samples[client.street])]}"),
+                ("street office: the case page's possible-duplicates panel (htmx, after the page)",
+                 [office for office in offices if samples.get(office.street)],
+                 lambda i, client: f"/console/cases/{samples[client.street][i % len(samples[client.street])]}"
+                                   "/duplicates"),
                 ("handling unit: the unit's open cases by deadline", units, lambda i, client: "/console/unit/cases"),
                 ("district: escalated and overdue cases across streets", district,
                  lambda i, client: "/console/district/cases"),

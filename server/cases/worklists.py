@@ -21,11 +21,10 @@ from server.cases.queries import (
     overdue_clause,
     routing_options,
     scope_clause,
-    similar_cases,
     visible_case,
 )
 from server.cases.rules import allowed_actions
-from server.cases.states import HOLDER_LABELS, OPEN_STATES, CaseState, Holder
+from server.cases.states import HOLDER_LABELS, CaseState, Holder
 from server.cases.teamwork import unit_head_id, unit_staff
 from server.cases.tracking import find_tracking_number
 from server.core.errors import ValidationError
@@ -131,13 +130,16 @@ def work_list(uow: UnitOfWork, *, actor_id: int, filters: WorkFilter = WorkFilte
 
 def _page_with_names(session: Session, query: Select, number: int, per_page: int) -> tuple[list, int]:
     """One page of cases with the count of all and the names they refer to, in one statement."""
-    paged = (query.add_columns(func.count().over().label("total"), Category, Street, Community, HandlingUnit,
-                               Person)
+    # The page's ids and the count from the index alone, then the names for those rows only.
+    page = (query.with_only_columns(Case.id, func.count().over().label("total"))
+            .order_by(Case.deadline_at, Case.id).offset((number - 1) * per_page).limit(per_page).subquery())
+    paged = (select(Case, page.c.total, Category, Street, Community, HandlingUnit, Person)
+             .join(page, page.c.id == Case.id)
              .outerjoin(Category, Category.id == Case.category_id).join(Street, Street.id == Case.street_id)
              .outerjoin(Community, Community.id == Case.community_id)
              .outerjoin(HandlingUnit, HandlingUnit.id == Case.handling_unit_id)
              .outerjoin(Person, Person.id == Case.reporter_id)
-             .order_by(Case.deadline_at, Case.id).offset((number - 1) * per_page).limit(per_page))
+             .order_by(Case.deadline_at, Case.id))
     rows = session.execute(paged).all()
     return rows, (rows[0][1] if rows else 0)
 
@@ -197,17 +199,15 @@ def case_teamwork(uow: UnitOfWork, *, actor_id: int, case_id: int) -> dict[str, 
         }
 
 
-def case_page(uow: UnitOfWork, *, actor_id: int, case_id: int, duplicates: bool) -> dict[str, Any]:
+def case_page(uow: UnitOfWork, *, actor_id: int, case_id: int) -> dict[str, Any]:
     """Everything a case's console page shows, read in one transaction (one snapshot; the rows read
-    once stay in the session for the next part): the case and its timeline, who works on it, the units
-    it may be routed to, and (for the offices) possible duplicates."""
+    once stay in the session for the next part): the case and its timeline, who works on it, and the
+    units it may be routed to. (Possible duplicates come after the page: `similar_cases`.)"""
     with uow.transaction():
         detail = get_case_detail(uow, actor_id=actor_id, case_id=case_id)
         team = case_teamwork(uow, actor_id=actor_id, case_id=case_id)
         routing = routing_options(uow, actor_id=actor_id, case_id=case_id) if "route" in team["allowed"] else []
-        similar = (similar_cases(uow, actor_id=actor_id, case_id=case_id)
-                   if duplicates and detail["state"] in {s.value for s in OPEN_STATES} else [])
-        return {"case": detail, "team": team, "routing": routing, "similar": similar}
+        return {"case": detail, "team": team, "routing": routing}
 
 
 def _tracking_of(session: Session, case_id: int | None) -> dict[str, Any] | None:

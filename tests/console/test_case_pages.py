@@ -12,7 +12,6 @@ from sqlalchemy import select
 from server.cases import queries as case_queries
 from server.cases import service as cases
 from server.cases.models import Case, CaseAssistingUnit, CaseEvent
-from server.people.rules import Role
 from server.pushes.models import OutboxMessage
 
 OFFICE = "hubin-office"
@@ -192,7 +191,9 @@ def test_merge_through_the_search_box(world, runtime, staff):
     duplicate = accepted(world, runtime, description="岳王路路灯不亮了好几天")
     office = staff(OFFICE)
     page = body(office.get(f"/console/cases/{duplicate.id}"))
-    assert "可能重复的反映" in page and target.tracking_number in page
+    assert f'hx-get="/console/cases/{duplicate.id}/duplicates"' in page  # the panel loads after the page
+    panel = body(office.get(f"/console/cases/{duplicate.id}/duplicates", headers={"HX-Request": "true"}))
+    assert target.tracking_number in panel and "内容相似" in panel and "<html" not in panel
     found = body(office.get(f"/console/cases/{duplicate.id}/merge-search?q={target.tracking_number}",
                             headers={"HX-Request": "true"}))
     assert f'data-merge-pick="{target.id}"' in found and "<html" not in found
@@ -220,16 +221,21 @@ def test_bulk_route_and_recategorise(world, runtime, staff):
 
 
 def test_a_unit_head_assigns_and_a_unit_asks_for_another_route(world, runtime, staff):
-    unit = world.unit(PUBLIC)
-    colleague = world.create_person("王小明", Role.handling_unit, "hubin", handling_unit_id=unit.id)
+    colleague = world.person("王小明")  # the demo's second account of the unit; its first is the head
     case = routed(world, runtime)
-    head = staff("hubin-public")  # the unit's first account is its head
+    member = staff("hubin-public2")
+    assert "指派经办人" not in body(member.get(f"/console/cases/{case.id}"))
+    refused = member.post(f"/console/cases/{case.id}/assign", {"assignee_id": colleague.id})
+    assert refused.status_code == 400 and world.reload(case).assignee_id is None  # no staff to choose from
+    head = staff("hubin-public")
     assert "指派经办人" in body(head.get(f"/console/cases/{case.id}"))
     response = head.post(f"/console/cases/{case.id}/assign", {"assignee_id": colleague.id})
     assert "已指派给王小明" in body(head.get(response.headers["Location"]))
     assert world.reload(case).assignee_id == colleague.id
     assert ("case_assigned", colleague.id) in {(m.kind, m.recipient_id) for m in rows(runtime, OutboxMessage)}
     assert "共 0 件" in body(head.get("/console/unit/mine"))
+    mine = body(member.get("/console/unit/mine"))
+    assert "共 1 件" in mine and case.tracking_number in mine
     response = head.post(f"/console/cases/{case.id}/reroute", {"reason": "属于执法队职责"})
     assert "已申请街道重新流转" in body(head.get(response.headers["Location"]))
     queue = body(staff(OFFICE).get("/console/cases/queue"))

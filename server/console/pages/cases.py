@@ -12,7 +12,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from server.cases import queries as case_queries
 from server.cases import service as cases
 from server.cases import teamwork, worklists
-from server.cases.states import STATE_LABELS, CaseState
+from server.cases.states import OPEN_STATES, STATE_LABELS, CaseState
 from server.console.auth import current_principal, staff_required
 from server.console.blueprint import bp
 from server.console.menu import menu_item
@@ -128,8 +128,8 @@ def bulk_action():
 
 def case_page(case_id: int, *, forms: dict[str, Any] | None = None, status: int = 200):
     uow, actor_id, role = _uow(), _actor_id(), current_principal().role
-    data = worklists.case_page(uow, actor_id=actor_id, case_id=case_id, duplicates=role in OFFICES)
-    detail, team, routing, similar = data["case"], data["team"], data["routing"], data["similar"]
+    data = worklists.case_page(uow, actor_id=actor_id, case_id=case_id)
+    detail, team, routing = data["case"], data["team"], data["routing"]
     allowed = team["allowed"]
     forms = dict(forms or {})
     for name, form_class in ACTION_FORMS.items():
@@ -148,8 +148,8 @@ def case_page(case_id: int, *, forms: dict[str, Any] | None = None, status: int 
     unshown = [error for name, form in forms.items() if ENGINE_ACTION[name] not in allowed
                or (name == "assign" and not team["is_unit_head"]) for error in getattr(form, MAIN_FIELD[name]).errors]
     return render_template("console/cases/case.html", case=detail, team=team, allowed=allowed, forms=forms,
-                           unshown_errors=unshown,
-                           similar=similar, templates=templates, timeline=list(reversed(detail["timeline"])),
+                           unshown_errors=unshown, templates=templates, timeline=list(reversed(detail["timeline"])),
+                           duplicates=role in OFFICES and detail["state"] in OPEN_STATES,
                            back=_back_link(role)), status
 
 
@@ -272,6 +272,14 @@ def act_on_case(case_id: int, action: str):
         return case_page(case_id, forms={action: form}, status=exc.http_status)
     flash(message, "success")
     return redirect(url_for("console.show_case", case_id=case_id))
+
+
+@bp.get("/cases/<int:case_id>/duplicates")
+@staff_required(*OFFICES)
+def duplicates_panel(case_id: int):
+    """The "possible duplicates" panel, loaded by htmx once the case page is shown."""
+    similar = case_queries.similar_cases(_uow(), actor_id=_actor_id(), case_id=case_id)
+    return render_template("console/cases/_duplicates.html", similar=similar)
 
 
 @bp.get("/cases/<int:case_id>/merge-search")
