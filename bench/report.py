@@ -184,9 +184,10 @@ def _console_table(console: dict | None) -> list[str]:
         return head
     lines = [f"#### Console pages (PostgreSQL, {console['cases']:,} cases over a year, "
              f"{console['open_cases']:,} open)", "", f"_{console['subject']}_", "",
-             "| page | p50 ms | p95 ms | calls |", "|---|---:|---:|---:|"]
+             "| page | p50 ms | p95 ms | web CPU p50 ms | SQL statements | calls |", "|---|---:|---:|---:|---:|---:|"]
     for name, row in console["pages"].items():
-        lines.append(f"| {name} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['calls']} |")
+        lines.append(f"| {name} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row.get('cpu_p50_ms', 0):.1f} "
+                     f"| {row.get('statements', '—')} | {row['calls']} |")
     return lines + [""]
 
 
