@@ -131,7 +131,9 @@ def work_list(uow: UnitOfWork, *, actor_id: int, filters: WorkFilter = WorkFilte
 def _page_with_names(session: Session, query: Select, number: int, per_page: int) -> tuple[list, int]:
     """One page of cases with the count of all and the names they refer to, in one statement."""
     # The page's ids and the count from the index alone, then the names for those rows only.
-    page = (query.with_only_columns(Case.id, func.count().over().label("total"))
+    # (A scalar count beside the page, not count(*) OVER (): the window would buffer every row first.)
+    total = query.with_only_columns(func.count()).scalar_subquery()
+    page = (query.with_only_columns(Case.id, total.label("total"))
             .order_by(Case.deadline_at, Case.id).offset((number - 1) * per_page).limit(per_page).subquery())
     paged = (select(Case, page.c.total, Category, Street, Community, HandlingUnit, Person)
              .join(page, page.c.id == Case.id)
