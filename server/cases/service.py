@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Insert, Table, func, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from server.cases import rules as case_rules
@@ -88,6 +89,7 @@ def _insert_new_case(session: Session, fields: dict[str, Any], reporter: Actor, 
     case_id = session.execute(_insert_returning_id(table), row).scalar_one()
     case = Case(id=case_id, **row)
     make_transient_to_detached(case)  # every column is set, so nothing is expired or loaded again
+    set_committed_value(case, "assisting", [])  # a new case has no assisting units: no query to find out
     session.add(case)
     event_row = {"case_id": case_id, "sequence": 1,
                  **_event_fields(case, CaseAction.submit, reporter, now, None, None, None)}
