@@ -167,3 +167,32 @@ def test_a_case_through_every_role_in_the_console(live_server, world, browser, v
         assert each.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     assert errors == [] and unit_errors == []
     assert all("404" in error for error in kaixuan_errors)  # only the refused case page itself
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_district_lists_and_keeps_reply_templates_in_chromium(live_server, world, browser, viewport, clock,
+                                                                   tmp_path):
+    runtime = live_server.runtime
+    case = world.create_case(description="小区门口路灯坏了一个多星期")
+    cases.escalate_case(runtime.uow(), actor_id=world.office("hubin").id, case_id=case.id, reason="涉及多个部门")
+    page, errors = sign_in(browser, live_server, viewport, "district")
+    assert "/console/district/cases" in page.url and case.tracking_number in page.inner_text("table.list")
+    keep(page, tmp_path, f"console-district-{viewport['width']}.png")
+    open_menu(page, viewport, "全部反映")
+    assert case.tracking_number in page.inner_text("table.list")
+    open_menu(page, viewport, "常用回复")
+    page.click("button[type=submit].primary")  # empty: the errors next to the fields, nothing saved
+    assert "请填写标题" in page.inner_text("form .field.has-error")
+    page.fill("input[name=title]", "<i>已修复</i>")
+    page.select_option("select[name=category_id]", label="公共设施")
+    page.fill("textarea[name=body]", "已安排维修，感谢您的反映。")
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state()
+    assert "已保存常用回复“<i>已修复</i>”" in page.inner_text(".flashes")
+    assert "<i>已修复</i>" in page.inner_text("table.list")
+    keep(page, tmp_path, f"console-replies-{viewport['width']}.png")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    unit, unit_errors = sign_in(browser, live_server, viewport, "hubin-public")
+    open_menu(unit, viewport, "我的")
+    assert "共 0 件" in unit.inner_text(".pager")
+    assert errors == [] and unit_errors == []

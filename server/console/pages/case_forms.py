@@ -25,16 +25,18 @@ def fill_route(form: RouteForm, routing: list[dict]) -> None:
     form.unit_id.choices = choices((o["id"], o["name"] + ("（建议）" if o["suggested"] else "")) for o in routing)
     form.assisting_unit_ids.choices = choices((o["id"], o["name"]) for o in routing)
 CHOOSE = "请选择"
+# A value not in the list (an old page, a tampered form): said in Chinese, as every message here.
+PICK = {"invalid_choice_message": "请从列表中选择", "invalid_value_message": "请从列表中选择"}
 
 
 class RouteForm(FlaskForm):
-    unit_id = SelectField("牵头承办单位", coerce=int, validators=[InputRequired(CHOOSE + "承办单位")])
-    assisting_unit_ids = SelectMultipleField("协办单位（可多选）", coerce=int, validators=[Optional()])
+    unit_id = SelectField("牵头承办单位", **PICK, coerce=int, validators=[InputRequired(CHOOSE + "承办单位")])
+    assisting_unit_ids = SelectMultipleField("协办单位（可多选）", **PICK, coerce=int, validators=[Optional()])
     note = TextAreaField("流转说明", validators=[Optional(), Length(max=1000, message="不能超过 1000 字")])
 
 
 class CategoryForm(FlaskForm):
-    category_id = SelectField("分类", coerce=int, validators=[InputRequired(CHOOSE + "分类")])
+    category_id = SelectField("分类", **PICK, coerce=int, validators=[InputRequired(CHOOSE + "分类")])
 
 
 class RejectForm(FlaskForm):
@@ -60,7 +62,7 @@ class ResolveForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    assignee_id = SelectField("经办人", coerce=int, validators=[InputRequired(CHOOSE + "经办人")])
+    assignee_id = SelectField("经办人", **PICK, coerce=int, validators=[InputRequired(CHOOSE + "经办人")])
 
 
 class RerouteRequestForm(FlaskForm):
@@ -68,14 +70,14 @@ class RerouteRequestForm(FlaskForm):
 
 
 class BulkForm(FlaskForm):
-    action = SelectField("批量操作", choices=choices([("route", "批量流转"), ("recategorize", "批量调整分类")]))
-    unit_id = SelectField("承办单位", coerce=int, validators=[Optional()])
-    category_id = SelectField("分类", coerce=int, validators=[Optional()])
+    action = SelectField("批量操作", **PICK, choices=choices([("route", "批量流转"), ("recategorize", "批量调整分类")]))
+    unit_id = SelectField("承办单位", **PICK, coerce=int, validators=[Optional()])
+    category_id = SelectField("分类", **PICK, coerce=int, validators=[Optional()])
 
 
 class TemplateForm(FlaskForm):
     title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=30, message="不能超过 30 字")])
-    category_id = SelectField("适用分类", coerce=int)
+    category_id = SelectField("适用分类", **PICK, coerce=int)
     body = TextAreaField("回复内容", validators=[DataRequired("请填写回复内容"), Length(max=1000)])
 
 

@@ -17,7 +17,7 @@ from server.console.auth import current_principal, staff_required
 from server.console.blueprint import bp
 from server.console.menu import menu_item
 from server.console.pages.case_forms import ACTION_FORMS, BulkForm, choices, fill_route, label_of
-from server.core.errors import DomainError, NotFoundError
+from server.core.errors import DomainError, NotFoundError, ValidationError
 from server.files.service import thumbnail
 from server.files.uploads import MAX_PHOTOS, upload_image
 from server.people.rules import Role
@@ -257,19 +257,22 @@ def act_on_case(case_id: int, action: str):
     elif action == "assign":
         team = worklists.case_teamwork(_uow(), actor_id=_actor_id(), case_id=case_id)
         form.assignee_id.choices = choices([(p["id"], p["name"]) for p in team["unit_staff"]])
+    # A form with errors comes back with them next to its fields, as 200 like the sign-in form; a refusal
+    # of the engine (another's change, a wrong state, no permission) keeps its HTTP status.
     if not form.validate():
-        return case_page(case_id, forms={action: form}, status=400)
+        return case_page(case_id, forms={action: form})
     try:
         message = ACTIONS[action](form, case_id)
     except _FieldError as exc:
         getattr(form, exc.field).errors = [exc.message]
-        return case_page(case_id, forms={action: form}, status=400)
+        return case_page(case_id, forms={action: form})
     except NotFoundError:
         raise
     except DomainError as exc:
         # The engine's reason (a wrong state, another's change, a field) next to the form's main field.
         getattr(form, MAIN_FIELD[action]).errors = [exc.message]
-        return case_page(case_id, forms={action: form}, status=exc.http_status)
+        return case_page(case_id, forms={action: form},
+                         status=200 if isinstance(exc, ValidationError) else exc.http_status)
     flash(message, "success")
     return redirect(url_for("console.show_case", case_id=case_id))
 

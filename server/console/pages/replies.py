@@ -35,7 +35,6 @@ def reply_templates(template_id: int | None = None):
         return redirect(url_for("console.reply_templates"))
     form = _form(data={"title": editing["title"], "body": editing["body"],
                        "category_id": editing["category"]["id"] if editing["category"] else 0} if editing else None)
-    status = 200
     if form.validate_on_submit():
         try:
             service.save_template(uow, actor_id=current_principal().person.id, title=form.title.data,
@@ -43,14 +42,11 @@ def reply_templates(template_id: int | None = None):
                                   template_id=template_id)
         except DomainError as exc:
             form.body.errors = [exc.message]
-            status = 400
         else:
             flash(f"已保存常用回复“{form.title.data.strip()}”", "success")
             return redirect(url_for("console.reply_templates"))
-    elif form.is_submitted():
-        status = 400
     return render_template("console/replies.html", form=form, editing=editing,
-                           templates=list_templates(uow, every=True)), status
+                           templates=list_templates(uow, every=True))
 
 
 @bp.post("/replies/<int:template_id>/delete")
