@@ -17,6 +17,7 @@ from server.pushes.models import OutboxMessage
 OFFICE = "hubin-office"
 PUBLIC = "湖滨街道公共管理办公室"
 MARKET = "湖滨街道市场监管所"
+ENFORCEMENT = "湖滨街道综合行政执法队"
 
 
 @pytest.fixture
@@ -222,13 +223,13 @@ def test_bulk_route_and_recategorise(world, runtime, staff):
 
 def test_a_unit_head_assigns_and_a_unit_asks_for_another_route(world, runtime, staff):
     colleague = world.person("王小明")  # the demo's second account of the unit; its first is the head
-    case = routed(world, runtime)
-    member = staff("hubin-public2")
+    case = routed(world, runtime, unit=ENFORCEMENT, description="楼顶违建搭建阳光房")
+    member = staff("hubin-enforcement2")
     assert "指派经办人" not in body(member.get(f"/console/cases/{case.id}"))
     refused = member.post(f"/console/cases/{case.id}/assign", {"assignee_id": colleague.id})
     assert refused.status_code == 200 and world.reload(case).assignee_id is None  # no staff to choose from
     assert "请从列表中选择" in body(refused)
-    head = staff("hubin-public")
+    head = staff("hubin-enforcement")
     assert "指派经办人" in body(head.get(f"/console/cases/{case.id}"))
     response = head.post(f"/console/cases/{case.id}/assign", {"assignee_id": colleague.id})
     assert "已指派给王小明" in body(head.get(response.headers["Location"]))
