@@ -74,6 +74,7 @@ def test_the_triage_queue_lists_the_streets_open_cases_by_time_left(world, runti
     assert "街道人大办" in html  # the holder
 
 
+@pytest.mark.both_databases("the work list's count, offset and text filter are SQL over a partial index")
 def test_queue_filters_and_pages(world, runtime, staff):
     for number in range(23):
         accepted(world, runtime, description=f"第{number}处井盖破损" if number % 2 else f"第{number}处路灯坏了")
@@ -187,6 +188,7 @@ def test_reject_escalate_and_a_note_the_resident_never_reads(world, runtime, sta
     assert world.reload(other).state == "rejected"
 
 
+@pytest.mark.both_databases("the merge search and the assisting units' scope are SQL")
 def test_merge_through_the_search_box(world, runtime, staff):
     target = accepted(world, runtime, description="岳王路路灯不亮")
     duplicate = accepted(world, runtime, description="岳王路路灯不亮了好几天")
