@@ -8,6 +8,7 @@ GOALS = [
     ("p99_ms_16", "webhook p99 at 16 conns", "< 25 ms", lambda v: v < 25),
     ("sweep_ratio", "sweep time 1M ÷ 100k open cases", "≤ 1.5", lambda v: v <= 1.5),
     ("dashboard_p95_ms", "slowest statistics query p95 at 1M cases", "< 150 ms", lambda v: v < 150),
+    ("console_p95_ms", "slowest console page p95 at 1M cases", "< 50 ms", lambda v: v < 50),
     ("outbox_sends_per_s", "outbox sends/s, 10 % transient failures", "≥ 500", lambda v: v >= 500),
     ("outbox_lost", "pushes lost", "0", lambda v: v == 0),
     ("outbox_duplicates", "pushes sent twice", "0", lambda v: v == 0),
@@ -34,6 +35,9 @@ def summary(results: dict) -> dict:
     dash = results.get("dashboard")
     if _ok(dash):
         out["dashboard_p95_ms"] = dash.get("max_p95_ms")
+    console = results.get("console")
+    if _ok(console):
+        out["console_p95_ms"] = console.get("max_p95_ms")
     box = results.get("outbox")
     if _ok(box):
         out["outbox_sends_per_s"] = box.get("sends_per_s")
@@ -93,6 +97,7 @@ def markdown(results: dict) -> str:
     lines += _sweep_table(results.get("sweep"))
     lines += _dashboard_table(results.get("dashboard"))
     lines += _outbox_table(results.get("outbox"))
+    lines += _console_table(results.get("console"))
     lines += _memory_table(results.get("memory", {}))
     return "\n".join(lines)
 
@@ -168,6 +173,21 @@ def _dashboard_table(dash: dict | None) -> list[str]:
              f"_{dash['subject']}_", "", "| query | p50 ms | p95 ms | calls |", "|---|---:|---:|---:|"]
     for name, row in dash["queries"].items():
         lines.append(f"| {name} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['calls']} |")
+    return lines + [""]
+
+
+def _console_table(console: dict | None) -> list[str]:
+    if console is None:
+        return []
+    head = _pending("console", console)
+    if head:
+        return head
+    lines = [f"#### Console pages (PostgreSQL, {console['cases']:,} cases over a year, "
+             f"{console['open_cases']:,} open)", "", f"_{console['subject']}_", "",
+             "| page | p50 ms | p95 ms | web CPU p50 ms | SQL statements | calls |", "|---|---:|---:|---:|---:|---:|"]
+    for name, row in console["pages"].items():
+        lines.append(f"| {name} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row.get('cpu_p50_ms', 0):.1f} "
+                     f"| {row.get('statements', '—')} | {row['calls']} |")
     return lines + [""]
 
 

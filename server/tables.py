@@ -8,4 +8,5 @@ from server.people import models as people  # noqa: F401
 from server.places import models as places  # noqa: F401
 from server.privacy import models as privacy  # noqa: F401
 from server.pushes import models as pushes  # noqa: F401
+from server.replies import models as replies  # noqa: F401
 from server.statistics import models as statistics  # noqa: F401

@@ -7,10 +7,13 @@ from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.cases.rules import CaseScope
-from server.cases.states import CaseAction, CaseState, Holder, Satisfaction, Source
+from server.cases.states import OPEN_STATES, CaseAction, CaseState, Holder, Satisfaction, Source
 from server.core.column_types import JSONType, enum_column
 from server.core.db import Base, UTCDateTime
 from server.people.rules import Role
+
+# The open states as SQL, for the partial indexes the console's work lists read.
+OPEN_STATES_SQL = "state IN (" + ", ".join(f"'{state.value}'" for state in sorted(OPEN_STATES)) + ")"
 
 
 class Case(Base):
@@ -31,6 +34,14 @@ class Case(Base):
         # A deputy's duty record: every figure of it from one index-only scan of their cases.
         Index("ix_cases_accepted_by_id", "accepted_by_id",
               postgresql_include=["state", "satisfaction", "resolved_at"]),
+        # The console's work lists: a street's, a unit's and the district's open cases by time left.
+        Index("ix_cases_open_street_deadline", "street_id", "deadline_at", "id",
+              postgresql_where=text(OPEN_STATES_SQL), sqlite_where=text(OPEN_STATES_SQL)),
+        Index("ix_cases_open_unit_deadline", "handling_unit_id", "deadline_at", "id",
+              postgresql_where=text(OPEN_STATES_SQL), sqlite_where=text(OPEN_STATES_SQL)),
+        Index("ix_cases_open_deadline", "deadline_at", "id",
+              postgresql_where=text(OPEN_STATES_SQL), sqlite_where=text(OPEN_STATES_SQL)),
+        Index("ix_cases_assignee_id", "assignee_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +57,8 @@ class Case(Base):
     handling_unit_id: Mapped[int | None] = mapped_column(ForeignKey("handling_units.id"))
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # The one person of the lead unit its head gave the case to ("mine" in the console).
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     source: Mapped[Source] = mapped_column(enum_column(Source, length=16), default=Source.miniapp)
     location_label: Mapped[str | None] = mapped_column(String(256))
     latitude: Mapped[float | None] = mapped_column(Float)
@@ -71,12 +84,29 @@ class Case(Base):
         back_populates="case", order_by="CaseEvent.sequence", foreign_keys="CaseEvent.case_id"
     )
 
+    assisting: Mapped[list[CaseAssistingUnit]] = relationship(order_by="CaseAssistingUnit.id",
+                                                              cascade="all, delete-orphan")
+
     __mapper_args__ = {"version_id_col": version}
 
     @property
     def scope(self) -> CaseScope:
         return CaseScope(state=self.state, reporter_id=self.reporter_id, street_id=self.street_id,
-                         community_id=self.community_id, unit_id=self.handling_unit_id)
+                         community_id=self.community_id, unit_id=self.handling_unit_id,
+                         assisting_unit_ids=frozenset(link.unit_id for link in self.assisting))
+
+
+class CaseAssistingUnit(Base):
+    """A unit that helps the lead unit with a case (协办): it sees the case; only the lead resolves it."""
+
+    __tablename__ = "case_assisting_units"
+    __table_args__ = (UniqueConstraint("case_id", "unit_id"),
+                      Index("ix_case_assisting_units_unit_id", "unit_id", "case_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("handling_units.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CaseEvent(Base):

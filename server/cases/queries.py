@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from server.cases import duplicates
 from server.cases.masking import mask_personal
-from server.cases.models import Case, CaseAttachment, CaseEvent
-from server.cases.rules import ACTION_LABELS
+from server.cases.models import Case, CaseAssistingUnit, CaseAttachment, CaseEvent
+from server.cases.rules import ACTION_LABELS, INTERNAL_ACTIONS
 from server.cases.service import load_actor
 from server.cases.states import OPEN_STATES, STATE_LABELS, CaseAction, CaseState, Holder, Satisfaction
 from server.core.errors import NotFoundError
@@ -60,7 +60,10 @@ def scope_clause(actor: Actor) -> ColumnElement[bool]:
         area = true() if actor.community_id is None else Case.community_id == actor.community_id
         return or_(and_(Case.street_id == actor.street_id, area), and_(Case.street_id != actor.street_id, own))
     if actor.role == Role.handling_unit:
-        return Case.handling_unit_id == actor.unit_id if actor.unit_id is not None else false()
+        if actor.unit_id is None:
+            return false()
+        assisting = select(CaseAssistingUnit.case_id).where(CaseAssistingUnit.unit_id == actor.unit_id)
+        return or_(Case.handling_unit_id == actor.unit_id, Case.id.in_(assisting))
     return own
 
 
@@ -138,6 +141,8 @@ def get_case_detail(uow: UnitOfWork, *, actor_id: int, case_id: int) -> dict[str
         detail = case_summary(actor, case, names, now)
         events = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
                                       .order_by(CaseEvent.sequence)))
+        if actor.role in RESIDENT_ROLES or actor.person_id == case.reporter_id:
+            events = [e for e in events if e.action not in INTERNAL_ACTIONS]  # staff-only steps
         photos = session.execute(select(CaseAttachment, Attachment).join(Attachment)
                                  .where(CaseAttachment.case_id == case.id).order_by(CaseAttachment.id)).all()
         actors = {p.id: p for p in session.scalars(select(Person).where(

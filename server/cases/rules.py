@@ -18,6 +18,7 @@ class CaseScope:
     street_id: int
     community_id: int | None
     unit_id: int | None
+    assisting_unit_ids: frozenset[int] = frozenset()  # units helping the lead unit (协办)
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,16 @@ RULES: dict[CaseAction, Rule] = {
     CaseAction.recategorize: _rule(ANY_OPEN, OFFICE_ROLES, None, None),
     CaseAction.remind: _rule(ANY_OPEN, {Role.system}, None, None),
     CaseAction.anonymise: _rule(FINAL_STATES, {Role.system}, None, None),
+    CaseAction.note: _rule(frozenset(S), OFFICE_ROLES | {Role.handling_unit}, None, None),
+    CaseAction.assign: _rule({S.routed, S.reopened}, {Role.handling_unit}, None, None),
+    # The unit hands the case back: the street office's queue holds it until it routes again.
+    CaseAction.request_reroute: _rule({S.routed, S.reopened}, {Role.handling_unit}, None, Holder.street_office),
 }
+
+# Staff-only steps: on the console's timeline, never in what the resident reads (API, chat).
+INTERNAL_ACTIONS = frozenset({CaseAction.note, CaseAction.assign, CaseAction.request_reroute})
+# Only the lead unit (not an assisting one) may do these.
+LEAD_UNIT_ACTIONS = frozenset({CaseAction.resolve, CaseAction.assign, CaseAction.request_reroute})
 
 # Only the district committee re-routes an escalated case.
 DISTRICT_ONLY_FROM = {CaseAction.route: frozenset({S.escalated}), CaseAction.reject: frozenset({S.escalated})}
@@ -79,6 +89,9 @@ ACTION_LABELS = {
     CaseAction.recategorize: "调整分类",
     CaseAction.remind: "办理提醒",
     CaseAction.anonymise: "反映人个人信息已删除",
+    CaseAction.note: "内部备注",
+    CaseAction.assign: "指派经办人",
+    CaseAction.request_reroute: "申请重新流转",
 }
 
 
@@ -93,7 +106,7 @@ def in_scope(actor: Actor, case: CaseScope) -> bool:
             return actor.person_id is not None and actor.person_id == case.reporter_id
         return actor.community_id is None or actor.community_id == case.community_id
     if actor.role == Role.handling_unit:
-        return actor.unit_id is not None and actor.unit_id == case.unit_id
+        return actor.unit_id is not None and (actor.unit_id == case.unit_id or actor.unit_id in case.assisting_unit_ids)
     return actor.person_id is not None and actor.person_id == case.reporter_id
 
 
@@ -118,6 +131,8 @@ def check(action: CaseAction, actor: Actor, case: CaseScope) -> Rule:
         raise PermissionDeniedError(f"已提级办理的反映由区人大常委会{label}")
     if action == CaseAction.resolve and actor.unit_id != case.unit_id:
         raise PermissionDeniedError("只有承办单位可以办结该反映")
+    if action in LEAD_UNIT_ACTIONS and actor.role == Role.handling_unit and actor.unit_id != case.unit_id:
+        raise PermissionDeniedError(f"协办单位不能{label}，请由牵头单位办理")
     return rule
 
 
@@ -138,3 +153,15 @@ def replay(steps: Iterable[tuple[CaseState | None, CaseState]]) -> CaseState:
     if state is None:
         raise InvalidTransitionError("时间线为空")
     return state
+
+
+def allowed_actions(actor: Actor, case: CaseScope) -> frozenset[CaseAction]:
+    """What this actor may do to this case now: the buttons a page shows (the service checks again)."""
+    allowed = set()
+    for action in RULES:
+        try:
+            check(action, actor, case)
+        except (PermissionDeniedError, InvalidTransitionError):
+            continue
+        allowed.add(action)
+    return frozenset(allowed)

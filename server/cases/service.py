@@ -9,12 +9,13 @@ from typing import Any
 
 from sqlalchemy import Insert, Table, func, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from server.cases import rules as case_rules
 from server.cases.deadlines import deadline_for
-from server.cases.holders import notify_holders, tell_reporter
-from server.cases.models import Case, CaseAttachment, CaseEvent, TrackingCounter
+from server.cases.holders import notify_holders, push_about, tell_reporter
+from server.cases.models import Case, CaseAssistingUnit, CaseAttachment, CaseEvent, TrackingCounter
 from server.cases.public import public_link
 from server.cases.states import FINAL_STATES, CaseAction, CaseState, Holder, Satisfaction, Source
 from server.cases.tracking import format_tracking_number, local_day
@@ -88,6 +89,7 @@ def _insert_new_case(session: Session, fields: dict[str, Any], reporter: Actor, 
     case_id = session.execute(_insert_returning_id(table), row).scalar_one()
     case = Case(id=case_id, **row)
     make_transient_to_detached(case)  # every column is set, so nothing is expired or loaded again
+    set_committed_value(case, "assisting", [])  # a new case has no assisting units: no query to find out
     session.add(case)
     event_row = {"case_id": case_id, "sequence": 1,
                  **_event_fields(case, CaseAction.submit, reporter, now, None, None, None)}
@@ -255,27 +257,48 @@ def auto_forward_case(uow: UnitOfWork, *, case_id: int) -> Case:
         return case
 
 
-def route_case(uow: UnitOfWork, *, actor_id: int, case_id: int, unit_id: int, note: str | None = None) -> Case:
-    """The street office (or, after escalation, the district committee) sends the case to a unit."""
+def route_case(uow: UnitOfWork, *, actor_id: int, case_id: int, unit_id: int, note: str | None = None,
+               assisting_unit_ids: Sequence[int] = ()) -> Case:
+    """The street office (or, after escalation, the district committee) sends the case to a unit; other
+    units may assist (协办): they see the case and are told, the lead unit resolves it."""
     with uow.transaction() as session:
         note = clean_text(note, field="流转说明", limit=MAX_NOTE, required=False)
-        unit = session.get(HandlingUnit, unit_id)
-        if unit is None:
-            raise ValidationError("承办单位不存在", details={"field": "unit_id"})
         actor = load_actor(session, actor_id)
         current = session.get(Case, case_id)
-        if (current is not None and actor.role == Role.street_office and unit.street_id is not None
-                and unit.street_id != current.street_id):
-            raise ValidationError("只能流转给本街道或区级承办单位", details={"field": "unit_id"})
-        case, _ = _transition(uow, CaseAction.route, actor_id=actor_id, case_id=case_id, note=note,
-                           data={"unit_id": unit.id, "unit_name": unit.name},
-                           handling_unit_id=unit.id, routed_at=uow.clock.now())
-        notify_holders(session, case, kind=OutboxKind.case_routed, now=uow.clock.now(),
-                                     payload={"unit_name": unit.name})
+        assisting_ids = [i for i in dict.fromkeys(assisting_unit_ids) if i != unit_id]
+        units = [_routable_unit(session, actor, current, i) for i in [unit_id, *assisting_ids]]
+        unit, helpers = units[0], units[1:]
+        now = uow.clock.now()
+        data: dict[str, Any] = {"unit_id": unit.id, "unit_name": unit.name}
+        if helpers:
+            data["assisting"] = [{"unit_id": u.id, "unit_name": u.name} for u in helpers]
+        case, _ = _transition(uow, CaseAction.route, actor_id=actor_id, case_id=case_id, note=note, data=data,
+                              handling_unit_id=unit.id, routed_at=now, assignee_id=None)
+        kept = {link.unit_id: link for link in case.assisting}
+        case.assisting[:] = [kept.get(u.id) or CaseAssistingUnit(unit_id=u.id, created_at=now) for u in helpers]
+        _flush(session)
+        notify_holders(session, case, kind=OutboxKind.case_routed, now=now, payload={"unit_name": unit.name})
+        for helper in helpers:
+            staff = session.scalars(select(Person.id).where(Person.role == Role.handling_unit,
+                                                            Person.handling_unit_id == helper.id,
+                                                            Person.is_active.is_(True)).order_by(Person.id))
+            push_about(session, case, list(staff), kind=OutboxKind.case_assisting, now=now,
+                       payload={"tracking_number": case.tracking_number, "lead_name": unit.name},
+                       dedupe=f"assist{unit.id}-{case.version}")
         deadline = case.deadline_at.astimezone(LOCAL_ZONE).strftime("%m月%d日%H:%M")
-        tell_reporter(session, case, kind=OutboxKind.report_routed, now=uow.clock.now(),
+        tell_reporter(session, case, kind=OutboxKind.report_routed, now=now,
                       payload={"unit_name": unit.name, "deadline": deadline}, dedupe=f"routed{unit.id}")
         return case
+
+
+def _routable_unit(session: Session, actor: Actor, case: Case | None, unit_id: int) -> HandlingUnit:
+    unit = session.get(HandlingUnit, unit_id)
+    if unit is None:
+        raise ValidationError("承办单位不存在", details={"field": "unit_id"})
+    if (case is not None and actor.role == Role.street_office and unit.street_id is not None
+            and unit.street_id != case.street_id):
+        raise ValidationError("只能流转给本街道或区级承办单位", details={"field": "unit_id"})
+    return unit
 
 
 def resolve_case(uow: UnitOfWork, *, actor_id: int, case_id: int, feedback: str,

@@ -44,6 +44,10 @@ class CaseAction(StrEnum):
     recategorize = "recategorize"
     remind = "remind"
     anonymise = "anonymise"  # the reporter's personal fields erased (their request, or retention)
+    # The console's teamwork steps: staff only, never shown to the resident (INTERNAL_ACTIONS).
+    note = "note"  # an internal note on the timeline
+    assign = "assign"  # a unit's head gives the case to one of the unit's staff
+    request_reroute = "request_reroute"  # the unit asks the street office to route the case elsewhere
 
 
 class Source(StrEnum):
@@ -83,4 +87,13 @@ SATISFACTION_LABELS = {
     Satisfaction.satisfied: "满意",
     Satisfaction.basically_satisfied: "基本满意",
     Satisfaction.dissatisfied: "不满意",
+}
+
+HOLDER_LABELS = {
+    Holder.deputies: "待代表接收",
+    Holder.street_office: "街道人大办",
+    Holder.handling_unit: "承办单位",
+    Holder.district_committee: "区人大常委会",
+    Holder.reporter: "待群众评价",
+    Holder.nobody: "—",
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from server.cases.models import Case, CaseEvent
-from server.cases.rules import ACTION_LABELS, in_scope
+from server.cases.rules import ACTION_LABELS, INTERNAL_ACTIONS, in_scope
 from server.cases.states import FINAL_STATES, STATE_LABELS
 from server.chat import texts
 from server.chat.context import Chat, Reply
@@ -47,6 +47,8 @@ def show_case(chat: Chat, number: str) -> Reply:
     events = list(chat.session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.sequence)))
     lines = [f"{case.tracking_number}【{STATE_LABELS[case.state]}】", _short(case.description, 40)]
+    if chat.staff is None or not in_scope(chat.staff.as_actor(), case.scope):
+        events = [e for e in events if e.action not in INTERNAL_ACTIONS]  # staff-only steps
     for event in events[-MAX_EVENTS:]:
         when = event.created_at.astimezone(LOCAL_ZONE).strftime("%m-%d %H:%M")
         note = f"：{_short(event.note, 30)}" if event.note else ""

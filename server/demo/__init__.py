@@ -98,6 +98,9 @@ def _load_reference(session, now) -> int:
             created += n
             person(f"{unit.name}联络员", Role.handling_unit, f"{code}-{suffix_code(suffix)}",
                    handling_unit_id=unit.id, street_id=street.id)
+            for staff_name, username in demo_people.UNIT_STAFF.get((code, suffix), []):
+                # A unit's first account is its head; these are staff the head gives cases to.
+                person(staff_name, Role.handling_unit, username, handling_unit_id=unit.id, street_id=street.id)
         for cat_code, _name, _platform, _keywords, unit_key in CATEGORIES:
             unit = units.get(unit_key) or district_units[unit_key]
             _rule, n = _get_or_add(session, RoutingRule, {"handling_unit_id": unit.id},

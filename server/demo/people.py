@@ -25,6 +25,8 @@ RESIDENTS = {
     "wangjiang": ["宋佳"],
 }
 DISTRICT_STAFF = ["张梦月"]
+# More staff of a unit, besides its first account (the unit's head): (street code, unit suffix) -> (name, username)
+UNIT_STAFF = {("hubin", "综合行政执法队"): [("王小明", "hubin-enforcement2")]}
 
 PROBLEMS = [
     "祖庙巷51号小区内绿化枯萎需要补种",

@@ -130,3 +130,15 @@ def store_image(uow: UnitOfWork, data: bytes | BinaryIO) -> Attachment:
         session.add(attachment)
         session.flush()
         return attachment
+
+
+THUMBNAIL_EDGE = 240
+
+
+def thumbnail(data: bytes, edge: int = THUMBNAIL_EDGE) -> bytes:
+    """A small JPEG of a stored (already cleaned) image, its longer side `edge` pixels, for lists and pages."""
+    with Image.open(io.BytesIO(data)) as image:
+        image.thumbnail((edge, edge))
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="JPEG", quality=80)
+        return buffer.getvalue()

@@ -28,6 +28,10 @@ class OutboxKind(StrEnum):
     case_escalated = "case_escalated"
     case_reminder = "case_reminder"
     case_overdue = "case_overdue"
+    # The console's teamwork: to an assisting unit, to the staff member given a case, to the street office.
+    case_assisting = "case_assisting"
+    case_assigned = "case_assigned"
+    case_reroute_requested = "case_reroute_requested"
     topic_opened = "topic_opened"
     topic_closing = "topic_closing"
     topic_concluded = "topic_concluded"

@@ -72,6 +72,20 @@ def case_overdue(payload: Payload) -> str:
     return f"反映 {_number(payload)} 已超过 72 小时未办结，已标记超期并提级至区人大常委会，请街道办关注。"
 
 
+def case_assisting(payload: Payload) -> str:
+    return (f"反映 {_number(payload)} 由{_get(payload, 'lead_name', '牵头单位')}牵头办理，请贵单位协助办理，"
+            "办理情况请与牵头单位沟通。")
+
+
+def case_assigned(payload: Payload) -> str:
+    return f"反映 {_number(payload)} 已指派给您办理，请在期限前办结并反馈。"
+
+
+def case_reroute_requested(payload: Payload) -> str:
+    return (f"{_get(payload, 'unit_name', '承办单位')}申请将反映 {_number(payload)} 重新流转。\n"
+            f"理由：{_get(payload, 'reason', '未说明')}")
+
+
 def topic_opened(payload: Payload) -> str:
     title = _get(payload, "topic_title", "新议题")
     return f"您附近有新的议题开始征集意见：{title}\n回复“议题”查看，或扫码进入议事厅（议题编号 {_get(payload, 'topic_id', '?')}）。"
@@ -108,7 +122,7 @@ def report_reopened(payload: Payload) -> str:
 TEXTS: dict[str, Callable[[Payload], str]] = {
     fn.__name__: fn for fn in (case_submitted, case_accepted, case_auto_forwarded, case_routed, case_resolved,
                               case_reopened, case_rejected, case_merged, case_escalated, case_reminder,
-                              case_overdue, topic_opened, topic_closing, topic_concluded, opinion_replied,
+                              case_overdue, case_assisting, case_assigned, case_reroute_requested, topic_opened, topic_closing, topic_concluded, opinion_replied,
                               report_accepted, report_routed, report_reopened)
 }
 
@@ -116,7 +130,8 @@ TITLES = {
     "case_submitted": "新反映请接收", "case_accepted": "反映已接收", "case_auto_forwarded": "反映已转交街道",
     "case_routed": "反映已流转", "case_resolved": "反映已办结", "case_reopened": "反映被退回重办",
     "case_rejected": "反映不予受理", "case_merged": "反映已合并", "case_escalated": "反映已提级",
-    "case_reminder": "催办提醒", "case_overdue": "反映超期", "topic_opened": "新议题征集意见",
+    "case_reminder": "催办提醒", "case_overdue": "反映超期", "case_assisting": "请协助办理反映",
+    "case_assigned": "反映已指派给您", "case_reroute_requested": "承办单位申请重新流转", "topic_opened": "新议题征集意见",
     "topic_closing": "议题即将结束", "topic_concluded": "议题已结束", "opinion_replied": "意见收到回复",
     "report_accepted": "您的反映已接收", "report_routed": "您的反映已交办", "report_reopened": "您的反映重新办理",
 }

@@ -19,7 +19,7 @@ from bench import env
 
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY_KEYS = ("ratio_to_limit", "ratio_to_peer", "p99_ms_16", "sweep_ratio", "dashboard_p95_ms",
-                "outbox_sends_per_s", "outbox_lost", "outbox_duplicates")
+                "console_p95_ms", "outbox_sends_per_s", "outbox_lost", "outbox_duplicates")
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def smoke(tmp_path_factory):
 @pytest.mark.slow
 def test_every_benchmark_runs_or_is_plainly_pending(smoke):
     result, data = smoke
-    for name in ("webhook", "sweep", "dashboard", "outbox"):
+    for name in ("webhook", "sweep", "dashboard", "outbox", "console"):
         assert data[name].get("status") != "error", f"{name}: {data[name]}"
     assert result.returncode == 0, result.stderr[-3000:]
     assert all(key in data["summary"] for key in SUMMARY_KEYS)
