@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 DEADLINE_SWEEP_SECONDS = 60
 HALLS_SECONDS = 60
+FIGURES_SECONDS = 60  # the panoramic window's roll-ups are at most about this old
 STREET_RANKING_SECONDS = 300  # the panoramic window's figures are at most this old (plus one refresh)
 DISPATCH_SECONDS = 5
 DISPATCH_LIMIT = 100
@@ -99,6 +100,7 @@ def _builtin_jobs() -> list[PeriodicJob]:
         PeriodicJob("media", fetch_media_job, MEDIA_SECONDS),
         PeriodicJob("halls", halls_schedule_job, HALLS_SECONDS),
         PeriodicJob("street_ranking", street_ranking_job, STREET_RANKING_SECONDS),
+        PeriodicJob("figures", figures_job, FIGURES_SECONDS),
     ]
 
 
@@ -120,6 +122,15 @@ def street_ranking_job(runtime: Runtime) -> dict[str, Any]:
     from server.statistics.service import refresh_street_ranking
 
     return refresh_street_ranking(runtime.uow(), fresh_for=timedelta(seconds=STREET_RANKING_SECONDS / 2))
+
+
+def figures_job(runtime: Runtime) -> dict[str, Any]:
+    """The panoramic window's daily roll-ups (dirty days recomputed), then last month's boards once the 1st came."""
+    from server.statistics.boards import freeze_due_boards
+    from server.statistics.rollup import roll_up_dirty
+
+    summary = roll_up_dirty(runtime.uow())
+    return summary | {"boards": freeze_due_boards(runtime.uow())}
 
 
 def periodic_jobs(overrides: dict[str, float] | None = None) -> list[PeriodicJob]:

@@ -1,0 +1,158 @@
+"""What the panoramic window reads: sums of the daily roll-ups over a period, never the cases.
+
+Every function takes a `Period` (days in Asia/Shanghai) and optionally one street; the answers are
+plain dicts a page, a JSON endpoint or an export can use as they are.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.core.figures import Period
+from server.core.uow import UnitOfWork
+from server.places.models import Category, Community, HandlingUnit, Street
+from server.places.rules import PLATFORM_LABELS
+from server.statistics.models import ActivityDay, CaseDayFigures, FigureWatermark
+from server.statistics.rules import (
+    DIMENSIONS,
+    MEASURES,
+    PLATFORMS,
+    bucket_start,
+    merge_histograms,
+    percentile,
+    rates,
+)
+
+DIMENSION_LABELS = {"street": "街道", "community": "社区", "category": "类别", "unit": "承办单位", "platform": "四平台"}
+NONE_LABELS = {"community": "未填社区", "category": "未分类", "unit": "未流转", "platform": "未分平台"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A period and, optionally, one street (a street office sees only its own)."""
+
+    period: Period
+    street_id: int | None = None
+
+
+def _sums():
+    return [func.coalesce(func.sum(getattr(CaseDayFigures, name)), 0).label(name) for name in MEASURES]
+
+
+def _where(statement, scope: Scope, dimension: str):
+    statement = statement.where(CaseDayFigures.dimension == dimension, CaseDayFigures.day >= scope.period.first,
+                                CaseDayFigures.day <= scope.period.last)
+    if scope.street_id is not None:
+        statement = statement.where(CaseDayFigures.street_id == scope.street_id)
+    return statement
+
+
+def summarize(totals: dict[str, int], histogram: dict[int, int]) -> dict[str, Any]:
+    """Measures, the three rates, and median / p90 hours to resolve."""
+    return ({name: int(totals.get(name, 0)) for name in MEASURES} | rates(totals)
+            | {"median_hours_to_resolve": percentile(histogram, 0.5), "p90_hours_to_resolve": percentile(histogram, 0.9)})
+
+
+def _histograms(session: Session, scope: Scope, dimension: str, member: bool) -> dict[int, dict[int, int]]:
+    lists: dict[int, list] = defaultdict(list)
+    rows = session.execute(_where(select(CaseDayFigures.member_id, CaseDayFigures.resolve_hours), scope, dimension)
+                           .where(CaseDayFigures.resolved > 0))
+    for member_id, histogram in rows:
+        lists[member_id if member else 0].append(histogram)
+    return {key: merge_histograms(values) for key, values in lists.items()}
+
+
+def district_figures(uow: UnitOfWork, scope: Scope) -> dict[str, Any]:
+    """The district's (or one street's) figures for the period, with daily active people."""
+    with uow.transaction() as session:
+        totals = session.execute(_where(select(*_sums()), scope, "street")).mappings().one()
+        histogram = _histograms(session, scope, "street", member=False).get(0, {})
+        active = session.execute(select(func.coalesce(func.sum(ActivityDay.people), 0), func.count(),
+                                        func.max(ActivityDay.people))
+                                 .where(ActivityDay.day >= scope.period.first, ActivityDay.day <= scope.period.last)
+                                 ).one()
+        last_day = session.scalar(select(ActivityDay.people).where(ActivityDay.day <= scope.period.last)
+                                  .order_by(ActivityDay.day.desc()).limit(1))
+    days = (scope.period.last - scope.period.first).days + 1
+    return summarize(dict(totals), histogram) | {
+        "daily_active_average": round(active[0] / days, 1) if days else None,
+        "daily_active_peak": active[2] or 0,
+        "daily_active_last": last_day or 0,
+    }
+
+
+def _names(session: Session, dimension: str) -> dict[int, str]:
+    if dimension == "platform":
+        return {index: PLATFORM_LABELS[platform] for index, platform in enumerate(PLATFORMS, start=1)}
+    model = {"street": Street, "community": Community, "category": Category, "unit": HandlingUnit}[dimension]
+    return dict(session.execute(select(model.id, model.name)).all())
+
+
+def by_dimension(uow: UnitOfWork, scope: Scope, dimension: str) -> list[dict[str, Any]]:
+    """One row per member of the dimension (street, community, category, unit, platform), most cases first."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    with uow.transaction() as session:
+        rows = session.execute(_where(select(CaseDayFigures.member_id, *_sums()), scope, dimension)
+                               .group_by(CaseDayFigures.member_id)).mappings().all()
+        histograms = _histograms(session, scope, dimension, member=True)
+        names = _names(session, dimension)
+        if dimension == "street":
+            streets = session.execute(select(Street.id).order_by(Street.id)).scalars().all()
+    found = {row["member_id"]: dict(row) for row in rows}
+    if dimension == "street":  # every street has a row, even with no case in the period
+        members = [s for s in streets if scope.street_id in (None, s)]
+        found = {member: found.get(member, {}) for member in members}
+    answer = [{"id": member, "name": names.get(member, NONE_LABELS.get(dimension, "—"))}
+              | summarize(totals, histograms.get(member, {})) for member, totals in found.items()]
+    return sorted(answer, key=lambda row: (-row["received"], row["id"]))
+
+
+def heat_table(uow: UnitOfWork, scope: Scope) -> dict[str, Any]:
+    """Cases received by category (rows) and street (columns)."""
+    with uow.transaction() as session:
+        rows = session.execute(_where(select(CaseDayFigures.member_id, CaseDayFigures.street_id,
+                                             func.sum(CaseDayFigures.received)), scope, "category")
+                               .group_by(CaseDayFigures.member_id, CaseDayFigures.street_id)).all()
+        categories = _names(session, "category")
+        streets = [(id_, name) for id_, name in session.execute(select(Street.id, Street.name).order_by(Street.id))
+                   if scope.street_id in (None, id_)]
+    cells: dict[int, dict[int, int]] = defaultdict(dict)
+    for category, street, received in rows:
+        if received:
+            cells[category][street] = int(received)
+    ordered = sorted(cells, key=lambda category: (-sum(cells[category].values()), category))
+    return {"streets": [{"id": id_, "name": name} for id_, name in streets],
+            "rows": [{"id": category, "name": categories.get(category, NONE_LABELS["category"]),
+                      "cells": [cells[category].get(id_, 0) for id_, _ in streets],
+                      "total": sum(cells[category].values())} for category in ordered],
+            "max": max((value for row in cells.values() for value in row.values()), default=0)}
+
+
+def trend(uow: UnitOfWork, scope: Scope, grain: str = "day") -> list[dict[str, Any]]:
+    """Received vs resolved and the three rates per day, week (from Monday) or month."""
+    with uow.transaction() as session:
+        rows = session.execute(_where(select(CaseDayFigures.day, *_sums()), scope, "street")
+                               .group_by(CaseDayFigures.day)).mappings().all()
+    buckets: dict[date, dict[str, int]] = {}
+    day = scope.period.first
+    while day <= scope.period.last:
+        buckets.setdefault(bucket_start(day, grain), dict.fromkeys(MEASURES, 0))
+        day = date.fromordinal(day.toordinal() + 1)
+    for row in rows:
+        bucket = buckets[bucket_start(row["day"], grain)]
+        for name in MEASURES:
+            bucket[name] += int(row[name])
+    return [{"start": start.isoformat(), "received": totals["received"], "resolved": totals["resolved_on_day"]}
+            | rates(totals) for start, totals in sorted(buckets.items())]
+
+
+def updated_at(uow: UnitOfWork) -> datetime | None:
+    """When the roll-up job last ran: the time of the figures."""
+    with uow.transaction() as session:
+        return session.scalar(select(FigureWatermark.updated_at).where(FigureWatermark.source == "case_events"))
