@@ -128,8 +128,9 @@ def _board(session: Session, key: str, month: date) -> RankingBoard | None:
 def _board_ranks(session: Session, board: RankingBoard | None) -> dict[int, int]:
     if board is None:
         return {}
+    # A subject without figures that month was not really ranked: no change is shown against it.
     return dict(session.execute(select(RankingBoardRow.subject_id, RankingBoardRow.rank)
-                                .where(RankingBoardRow.board_id == board.id)).all())
+                                .where(RankingBoardRow.board_id == board.id, RankingBoardRow.score.is_not(None))).all())
 
 
 def _as_row(placed: Placed) -> dict[str, Any]:

@@ -79,7 +79,7 @@ def test_a_street_the_other_dimensions_and_the_heat_table(world, runtime, clock)
     assert platforms == {"综治工作": 6, "便民服务": 1}  # unrouted cases take their category's platform
     heat = queries.heat_table(runtime.uow(), queries.Scope(period))
     names = [street["name"] for street in heat["streets"]]
-    rows = {row["name"]: dict(zip(names, row["cells"])) for row in heat["rows"]}
+    rows = {row["name"]: dict(zip(names, row["cells"], strict=True)) for row in heat["rows"]}
     assert rows["城市管理·绿化环境"]["湖滨街道"] == 5 and rows["公共设施"]["湖滨街道"] == 1
     assert rows["公共设施"]["凯旋街道"] == 1 and heat["max"] == 5
     weekly = queries.trend(runtime.uow(), queries.Scope(Period(T0_DAY.replace(day=1), period.last)), "week")
