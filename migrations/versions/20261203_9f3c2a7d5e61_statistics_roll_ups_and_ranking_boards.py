@@ -4,7 +4,7 @@ Also indexes on cases.resolved_at, case_events.created_at and inbound_messages.r
 reads one day of each by time range.
 
 Revision ID: 9f3c2a7d5e61
-Revises: 5d2e8f1a7c63
+Revises: 7a3c9e5b1d20
 Create Date: 2026-12-03 18:48:33.938538
 """
 from alembic import op
@@ -13,7 +13,7 @@ import server.core.db
 from sqlalchemy.dialects import postgresql
 
 revision = '9f3c2a7d5e61'
-down_revision = '5d2e8f1a7c63'
+down_revision = '7a3c9e5b1d20'
 branch_labels = None
 depends_on = None
 
