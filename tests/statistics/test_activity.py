@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from server.cases import service as cases
 from server.chat.inbound import handle_inbound
 from server.core.figures import Period
-from server.halls import opinions, service as halls
+from server.halls import opinions
+from server.halls import service as halls
 from server.statistics import queries
 from server.statistics.rollup import roll_up_dirty
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import csv
-import os
 import io
+import os
 import subprocess
 from datetime import date
 from pathlib import Path
