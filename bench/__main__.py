@@ -1,4 +1,4 @@
-"""`python -m bench [--smoke] [--only webhook,sweep,dashboard,outbox] [--out PATH]`.
+"""`python -m bench [--smoke] [--only webhook,sweep,dashboard,outbox,figures] [--out PATH]`.
 
 Runs each benchmark, writes the results as JSON (default bench/results/latest.json for the full run,
 bench/results/smoke.json for the smoke run, so the test suite never overwrites the full figures) and
@@ -20,7 +20,7 @@ from pathlib import Path
 from . import env, report
 from .sizes import FULL, SMOKE
 
-SECTIONS = ("webhook", "sweep", "dashboard", "outbox")
+SECTIONS = ("webhook", "sweep", "dashboard", "outbox", "figures")
 
 
 def _log(message: str) -> None:
@@ -37,6 +37,9 @@ def _section(name: str):
     if name == "dashboard":
         from . import dashboard
         return dashboard.run
+    if name == "figures":
+        from . import figures
+        return figures.run
     from . import outbox
     return outbox.run
 

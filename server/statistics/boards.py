@@ -115,7 +115,7 @@ def scheme_changes(uow: UnitOfWork, key: str, limit: int = 20) -> list[dict[str,
 
 
 def _subjects(uow: UnitOfWork, key: str, period: Period) -> list[Subject]:
-    rows = queries.by_dimension(uow, queries.Scope(period), SCHEME_DIMENSIONS[key])
+    rows = queries.by_dimension(uow, queries.Scope(period), SCHEME_DIMENSIONS[key], percentiles=False)
     return [Subject(row["id"], row["name"], {name: row[name] for name in
                                              ("received", *texts.SCHEME_FIGURES)})
             for row in rows if row["id"]]

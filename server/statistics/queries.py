@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, func, literal, select, true
 from sqlalchemy.orm import Session
 
 from server.core.figures import Period
@@ -23,7 +23,6 @@ from server.statistics.rules import (
     MEASURES,
     PLATFORMS,
     bucket_start,
-    merge_histograms,
     percentile,
     rates,
 )
@@ -59,12 +58,22 @@ def summarize(totals: dict[str, int], histogram: dict[int, int]) -> dict[str, An
 
 
 def _histograms(session: Session, scope: Scope, dimension: str, member: bool) -> dict[int, dict[int, int]]:
-    lists: dict[int, list] = defaultdict(list)
-    rows = session.execute(_where(select(CaseDayFigures.member_id, CaseDayFigures.resolve_hours), scope, dimension)
-                           .where(CaseDayFigures.resolved > 0))
-    for member_id, histogram in rows:
-        lists[member_id if member else 0].append(histogram)
-    return {key: merge_histograms(values) for key, values in lists.items()}
+    """Resolve-hours histograms summed per member (or all together) inside the database: one row per
+    (member, hour), not one JSON document per day row decoded in Python."""
+    if session.get_bind().dialect.name == "postgresql":
+        entries = func.jsonb_each_text(CaseDayFigures.resolve_hours).table_valued("key", "value").lateral()
+        count = func.sum(entries.c.value.cast(Integer))
+    else:
+        entries = func.json_each(CaseDayFigures.resolve_hours).table_valued("key", "value")
+        count = func.sum(entries.c.value)
+    key = CaseDayFigures.member_id if member else literal(0)
+    hours = entries.c.key.cast(Integer)
+    statement = (_where(select(key, hours, count).select_from(CaseDayFigures).join(entries, true()), scope, dimension)
+                 .where(CaseDayFigures.resolved > 0).group_by(key, hours))
+    histograms: dict[int, dict[int, int]] = defaultdict(dict)
+    for member_id, hour, total in session.execute(statement):
+        histograms[member_id][int(hour)] = int(total)
+    return histograms
 
 
 def district_figures(uow: UnitOfWork, scope: Scope) -> dict[str, Any]:
@@ -93,14 +102,15 @@ def _names(session: Session, dimension: str) -> dict[int, str]:
     return dict(session.execute(select(model.id, model.name)).all())
 
 
-def by_dimension(uow: UnitOfWork, scope: Scope, dimension: str) -> list[dict[str, Any]]:
-    """One row per member of the dimension (street, community, category, unit, platform), most cases first."""
+def by_dimension(uow: UnitOfWork, scope: Scope, dimension: str, *, percentiles: bool = True) -> list[dict[str, Any]]:
+    """One row per member of the dimension (street, community, category, unit, platform), most cases first
+    (without `percentiles` the median and p90 are left out: a ranking does not need them)."""
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}")
     with uow.transaction() as session:
         rows = session.execute(_where(select(CaseDayFigures.member_id, *_sums()), scope, dimension)
                                .group_by(CaseDayFigures.member_id)).mappings().all()
-        histograms = _histograms(session, scope, dimension, member=True)
+        histograms = _histograms(session, scope, dimension, member=True) if percentiles else {}
         names = _names(session, dimension)
         if dimension == "street":
             streets = session.execute(select(Street.id).order_by(Street.id)).scalars().all()

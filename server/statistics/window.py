@@ -56,6 +56,11 @@ def public_window(uow: UnitOfWork, period: Period | None = None) -> dict[str, An
     period = period or this_month(today)
     scope = queries.Scope(period)
     trend_period = Period(max(period.first, period.last - timedelta(days=29)), period.last)
+    with uow.transaction():  # one transaction (and connection) for every read below
+        return _public(uow, period, scope, trend_period, today)
+
+
+def _public(uow: UnitOfWork, period: Period, scope: queries.Scope, trend_period: Period, today: date) -> dict:
     open_halls = halls.list_topics(uow, state="open", limit=10)["items"]
     last_board = boards.frozen_board(uow, "streets", previous_month(today))
     return {
@@ -79,6 +84,11 @@ def console_window(uow: UnitOfWork, scope: queries.Scope, dimension: str = "stre
         raise ValidationError("统计维度不正确", details={"field": "dimension"})
     if grain not in GRAINS:
         raise ValidationError("趋势粒度不正确", details={"field": "grain"})
+    with uow.transaction():  # one transaction (and connection) for every read below
+        return _console(uow, scope, dimension, grain)
+
+
+def _console(uow: UnitOfWork, scope: queries.Scope, dimension: str, grain: str) -> dict[str, Any]:
     return {
         "period": _period(scope.period),
         "updated_at": queries.updated_at(uow),
