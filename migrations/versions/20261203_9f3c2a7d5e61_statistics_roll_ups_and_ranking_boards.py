@@ -1,5 +1,6 @@
 """statistics: daily roll-ups, ranking schemes and monthly boards (赛马晾晒)
 
+The old street-ranking snapshot (`street_rankings`) goes: the window reads the roll-ups instead.
 Also indexes on cases.resolved_at, case_events.created_at and inbound_messages.received_at: the roll-up
 reads one day of each by time range.
 
@@ -115,9 +116,29 @@ def upgrade() -> None:
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
         batch_op.create_index('ix_inbound_messages_received_at', ['received_at'], unique=False)
 
+    op.drop_table('street_rankings')
+
 
 
 def downgrade() -> None:
+    op.create_table('street_rankings',
+    sa.Column('street_id', sa.Integer(), nullable=False),
+    sa.Column('rank', sa.Integer(), nullable=False),
+    sa.Column('band', sa.String(length=8), nullable=False),
+    sa.Column('cases', sa.Integer(), nullable=False),
+    sa.Column('open', sa.Integer(), nullable=False),
+    sa.Column('overdue', sa.Integer(), nullable=False),
+    sa.Column('resolved', sa.Integer(), nullable=False),
+    sa.Column('resolved_within_72h_rate', sa.Float(), nullable=True),
+    sa.Column('satisfaction_rate', sa.Float(), nullable=True),
+    sa.Column('response_rate', sa.Float(), nullable=True),
+    sa.Column('median_hours_to_resolve', sa.Float(), nullable=True),
+    sa.Column('p90_hours_to_resolve', sa.Float(), nullable=True),
+    sa.Column('since', server.core.db.UTCDateTime(), nullable=False),
+    sa.Column('computed_at', server.core.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['street_id'], ['streets.id'], name=op.f('fk_street_rankings_street_id_streets')),
+    sa.PrimaryKeyConstraint('street_id', name=op.f('pk_street_rankings'))
+    )
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_inbound_messages_received_at')
 

@@ -258,6 +258,8 @@ def rebuild_figures(uow: UnitOfWork, *, chunk: int = 20000) -> dict[str, Any]:
     started = timer.perf_counter()
     with uow.transaction() as session:
         now = uow.clock.now()
+        # One rebuild at a time: a second scheduler waits on this row, then rebuilds from what the first wrote.
+        _set_watermarks(session, {"rebuild": 0}, now)
         marks = {source: session.scalar(select(func.coalesce(func.max(model.id), 0))) or 0
                  for source, (model, _) in SOURCES.items()}
         tally = _Tally(_Platforms(session))
