@@ -50,6 +50,27 @@ def upgrade() -> None:
     with op.batch_alter_table('case_day_figures', schema=None) as batch_op:
         batch_op.create_index('ix_case_day_figures_day', ['day'], unique=False)
 
+    op.create_table('case_month_figures',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('dimension', sa.String(length=16), nullable=False),
+    sa.Column('street_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('received', sa.Integer(), nullable=False),
+    sa.Column('responded_12h', sa.Integer(), nullable=False),
+    sa.Column('rejected', sa.Integer(), nullable=False),
+    sa.Column('resolved', sa.Integer(), nullable=False),
+    sa.Column('resolved_72h', sa.Integer(), nullable=False),
+    sa.Column('open', sa.Integer(), nullable=False),
+    sa.Column('overdue', sa.Integer(), nullable=False),
+    sa.Column('open_overdue', sa.Integer(), nullable=False),
+    sa.Column('escalated', sa.Integer(), nullable=False),
+    sa.Column('reopened', sa.Integer(), nullable=False),
+    sa.Column('rated', sa.Integer(), nullable=False),
+    sa.Column('satisfied', sa.Integer(), nullable=False),
+    sa.Column('resolved_on_day', sa.Integer(), nullable=False),
+    sa.Column('resolve_hours', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.PrimaryKeyConstraint('dimension', 'month', 'street_id', 'member_id', name=op.f('pk_case_month_figures'))
+    )
     op.create_table('figure_dirty_days',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('marked_at', server.core.db.UTCDateTime(), nullable=False),
@@ -161,4 +182,5 @@ def downgrade() -> None:
         batch_op.drop_index('ix_case_day_figures_day')
 
     op.drop_table('case_day_figures')
+    op.drop_table('case_month_figures')
     op.drop_table('activity_days')

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.cases.models import Case, CaseEvent
@@ -13,24 +13,10 @@ from server.core.db import Base, UTCDateTime
 
 # ------------------------------------------------------------------ daily roll-ups (全景视窗 at scale)
 
-class CaseDayFigures(Base):
-    """One day's case figures for one member of one dimension, within one street.
-
-    A view sums these rows over its period instead of reading cases. Two kinds of day meet in a row:
-    the cohort measures count the cases *submitted* that day (as they stand now: open, resolved, rated),
-    `resolved_on_day` counts the cases *resolved* that day (the trend's second line). A case event marks
-    both days dirty and the roll-up job recomputes them (`server.statistics.rollup`).
-
-    `dimension` is street | community | category | unit | platform; `member_id` is that row's id
-    (for platform the position in `rules.PLATFORMS`), 0 for "none" (no community, not yet routed …);
-    `street_id` is the case's street, so every dimension can be narrowed to one street.
-    """
-
-    __tablename__ = "case_day_figures"
-    __table_args__ = (Index("ix_case_day_figures_day", "day"),)
+class _CaseFigures:
+    """The measures a roll-up row carries (see `CaseDayFigures`)."""
 
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     street_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     received: Mapped[int] = mapped_column(Integer, default=0)
@@ -48,6 +34,36 @@ class CaseDayFigures(Base):
     resolved_on_day: Mapped[int] = mapped_column(Integer, default=0)
     # Whole hours from submission to resolution -> how many cases: medians and p90s add up across rows.
     resolve_hours: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
+
+
+class CaseDayFigures(_CaseFigures, Base):
+    """One day's case figures for one member of one dimension, within one street.
+
+    A view sums these rows over its period instead of reading cases. Two kinds of day meet in a row:
+    the cohort measures count the cases *submitted* that day (as they stand now: open, resolved, rated),
+    `resolved_on_day` counts the cases *resolved* that day (the trend's second line). A case event marks
+    both days dirty and the roll-up job recomputes them (`server.statistics.rollup`).
+
+    `dimension` is street | community | category | unit | platform; `member_id` is that row's id
+    (for platform the position in `rules.PLATFORMS`), 0 for "none" (no community, not yet routed …);
+    `street_id` is the case's street, so every dimension can be narrowed to one street.
+    """
+
+    __tablename__ = "case_day_figures"
+    __table_args__ = (PrimaryKeyConstraint("dimension", "day", "street_id", "member_id"),
+                      Index("ix_case_day_figures_day", "day"))
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class CaseMonthFigures(_CaseFigures, Base):
+    """The same figures summed over a calendar month, kept with the month's days: a year is 12 rows per
+    member instead of 365 (views read whole months here and the odd days at either end from the days)."""
+
+    __tablename__ = "case_month_figures"
+    __table_args__ = (PrimaryKeyConstraint("dimension", "month", "street_id", "member_id"),)
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the month's first day
 
 
 class ActivityDay(Base):

@@ -7,22 +7,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, func, literal, select, true
+from sqlalchemy import Integer, func, literal, select, true, union_all
 from sqlalchemy.orm import Session
 
 from server.core.figures import Period
 from server.core.uow import UnitOfWork
 from server.places.models import Category, Community, HandlingUnit, Street
 from server.places.rules import PLATFORM_LABELS
-from server.statistics.models import ActivityDay, CaseDayFigures, FigureWatermark
+from server.statistics.models import ActivityDay, CaseDayFigures, CaseMonthFigures, FigureWatermark
 from server.statistics.rules import (
     DIMENSIONS,
     MEASURES,
     PLATFORMS,
     bucket_start,
+    month_start,
+    next_month,
     percentile,
     rates,
 )
@@ -39,16 +41,44 @@ class Scope:
     street_id: int | None = None
 
 
-def _sums():
-    return [func.coalesce(func.sum(getattr(CaseDayFigures, name)), 0).label(name) for name in MEASURES]
+def _sums(source=None):
+    table = CaseDayFigures if source is None else source.c
+    return [func.coalesce(func.sum(getattr(table, name)), 0).label(name) for name in MEASURES]
 
 
 def _where(statement, scope: Scope, dimension: str):
+    """Daily rows of the period (the trend reads these)."""
     statement = statement.where(CaseDayFigures.dimension == dimension, CaseDayFigures.day >= scope.period.first,
                                 CaseDayFigures.day <= scope.period.last)
     if scope.street_id is not None:
         statement = statement.where(CaseDayFigures.street_id == scope.street_id)
     return statement
+
+
+def _source(scope: Scope, dimension: str):
+    """The period's rows of one dimension: whole calendar months from the monthly rows, the days before the
+    first whole month and after the last from the daily rows (a year: about 12 rows per member, not 365)."""
+    first, last = scope.period.first, scope.period.last
+    months_from = first if first.day == 1 else next_month(first)
+    months_until = month_start(last + timedelta(days=1))  # exclusive: months that end inside the period
+    parts = []
+
+    def part(model, column, start, end):  # [start, end)
+        statement = select(model.street_id, model.member_id, *(getattr(model, name) for name in MEASURES),
+                           model.resolve_hours).where(model.dimension == dimension, column >= start, column < end)
+        if scope.street_id is not None:
+            statement = statement.where(model.street_id == scope.street_id)
+        parts.append(statement)
+
+    if months_from < months_until:
+        part(CaseMonthFigures, CaseMonthFigures.month, months_from, months_until)
+        if first < months_from:
+            part(CaseDayFigures, CaseDayFigures.day, first, months_from)
+        if months_until <= last:
+            part(CaseDayFigures, CaseDayFigures.day, months_until, last + timedelta(days=1))
+    else:
+        part(CaseDayFigures, CaseDayFigures.day, first, last + timedelta(days=1))
+    return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("figures")
 
 
 def summarize(totals: dict[str, int], histogram: dict[int, int]) -> dict[str, Any]:
@@ -59,17 +89,18 @@ def summarize(totals: dict[str, int], histogram: dict[int, int]) -> dict[str, An
 
 def _histograms(session: Session, scope: Scope, dimension: str, member: bool) -> dict[int, dict[int, int]]:
     """Resolve-hours histograms summed per member (or all together) inside the database: one row per
-    (member, hour), not one JSON document per day row decoded in Python."""
+    (member, hour), not one JSON document per roll-up row decoded in Python."""
+    source = _source(scope, dimension)
     if session.get_bind().dialect.name == "postgresql":
-        entries = func.jsonb_each_text(CaseDayFigures.resolve_hours).table_valued("key", "value").lateral()
+        entries = func.jsonb_each_text(source.c.resolve_hours).table_valued("key", "value").lateral()
         count = func.sum(entries.c.value.cast(Integer))
     else:
-        entries = func.json_each(CaseDayFigures.resolve_hours).table_valued("key", "value")
+        entries = func.json_each(source.c.resolve_hours).table_valued("key", "value")
         count = func.sum(entries.c.value)
-    key = CaseDayFigures.member_id if member else literal(0)
+    key = source.c.member_id if member else literal(0)
     hours = entries.c.key.cast(Integer)
-    statement = (_where(select(key, hours, count).select_from(CaseDayFigures).join(entries, true()), scope, dimension)
-                 .where(CaseDayFigures.resolved > 0).group_by(key, hours))
+    statement = (select(key, hours, count).select_from(source).join(entries, true())
+                 .where(source.c.resolved > 0).group_by(key, hours))
     histograms: dict[int, dict[int, int]] = defaultdict(dict)
     for member_id, hour, total in session.execute(statement):
         histograms[member_id][int(hour)] = int(total)
@@ -79,7 +110,8 @@ def _histograms(session: Session, scope: Scope, dimension: str, member: bool) ->
 def district_figures(uow: UnitOfWork, scope: Scope) -> dict[str, Any]:
     """The district's (or one street's) figures for the period, with daily active people."""
     with uow.transaction() as session:
-        totals = session.execute(_where(select(*_sums()), scope, "street")).mappings().one()
+        source = _source(scope, "street")
+        totals = session.execute(select(*_sums(source))).mappings().one()
         histogram = _histograms(session, scope, "street", member=False).get(0, {})
         active = session.execute(select(func.coalesce(func.sum(ActivityDay.people), 0), func.count(),
                                         func.max(ActivityDay.people))
@@ -108,8 +140,9 @@ def by_dimension(uow: UnitOfWork, scope: Scope, dimension: str, *, percentiles: 
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}")
     with uow.transaction() as session:
-        rows = session.execute(_where(select(CaseDayFigures.member_id, *_sums()), scope, dimension)
-                               .group_by(CaseDayFigures.member_id)).mappings().all()
+        source = _source(scope, dimension)
+        rows = session.execute(select(source.c.member_id, *_sums(source))
+                               .group_by(source.c.member_id)).mappings().all()
         histograms = _histograms(session, scope, dimension, member=True) if percentiles else {}
         names = _names(session, dimension)
         if dimension == "street":
@@ -126,9 +159,9 @@ def by_dimension(uow: UnitOfWork, scope: Scope, dimension: str, *, percentiles: 
 def heat_table(uow: UnitOfWork, scope: Scope) -> dict[str, Any]:
     """Cases received by category (rows) and street (columns)."""
     with uow.transaction() as session:
-        rows = session.execute(_where(select(CaseDayFigures.member_id, CaseDayFigures.street_id,
-                                             func.sum(CaseDayFigures.received)), scope, "category")
-                               .group_by(CaseDayFigures.member_id, CaseDayFigures.street_id)).all()
+        source = _source(scope, "category")
+        rows = session.execute(select(source.c.member_id, source.c.street_id, func.sum(source.c.received))
+                               .group_by(source.c.member_id, source.c.street_id)).all()
         categories = _names(session, "category")
         streets = [(id_, name) for id_, name in session.execute(select(Street.id, Street.name).order_by(Street.id))
                    if scope.street_id in (None, id_)]

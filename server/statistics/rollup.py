@@ -26,8 +26,16 @@ from server.core.uow import UnitOfWork
 from server.halls.models import Opinion, Support
 from server.people.models import WechatIdentity
 from server.places.models import Category, HandlingUnit
-from server.statistics.models import ActivityDay, CaseDayFigures, DirtyDay, FigureWatermark
-from server.statistics.rules import MEASURES, RESOLUTION_HOURS, RESPONSE_HOURS, hours_bucket, platform_member
+from server.statistics.models import ActivityDay, CaseDayFigures, CaseMonthFigures, DirtyDay, FigureWatermark
+from server.statistics.rules import (
+    MEASURES,
+    RESOLUTION_HOURS,
+    RESPONSE_HOURS,
+    hours_bucket,
+    month_start,
+    next_month,
+    platform_member,
+)
 
 RESCAN = timedelta(minutes=10)  # longer than any transaction that writes a source row
 BATCH_DAYS = 62  # dirty days recomputed per job run at most
@@ -68,37 +76,34 @@ def _keys(row: Any, platforms: _Platforms) -> list[Key]:
             ("platform", street, platforms.of(row.handling_unit_id, row.category_id))]
 
 
-def _new_figures() -> dict[str, Any]:
-    return dict.fromkeys(MEASURES, 0) | {"resolve_hours": defaultdict(int)}
+_RESOLVED_ON_DAY = MEASURES.index("resolved_on_day")
+
+
+def _new_figures() -> list:
+    return [0] * len(MEASURES) + [defaultdict(int)]  # the measures in MEASURES order, then the histogram
 
 
 def _hours(later: datetime | None, earlier: datetime) -> float | None:
     return None if later is None else (later - earlier).total_seconds() / 3600
 
 
-def _count_cohort(figures: dict[str, Any], row: Any) -> None:
-    """A case submitted on the row's day, as it stands now."""
-    figures["received"] += 1
+def _cohort(row: Any) -> tuple[list[int], str | None]:
+    """What a case submitted on the row's day adds to each of its rows, as it stands now; and its hours bucket."""
     answered = [moment for moment in (row.accepted_at, row.routed_at,
                                       row.closed_at if row.state == CaseState.rejected else None) if moment]
-    if answered and _hours(min(answered), row.submitted_at) <= RESPONSE_HOURS:
-        figures["responded_12h"] += 1
-    if row.state == CaseState.rejected:
-        figures["rejected"] += 1
     to_resolve = _hours(row.resolved_at, row.submitted_at)
-    if to_resolve is not None:
-        figures["resolved"] += 1
-        figures["resolved_72h"] += to_resolve <= RESOLUTION_HOURS
-        figures["resolve_hours"][str(hours_bucket(to_resolve))] += 1
     is_open = row.state in OPEN_STATES
-    figures["open"] += is_open
-    figures["overdue"] += bool(row.overdue)
-    figures["open_overdue"] += is_open and bool(row.overdue)
-    figures["escalated"] += row.escalated_at is not None
-    figures["reopened"] += (row.reopen_count or 0) > 0
-    if row.satisfaction is not None:
-        figures["rated"] += 1
-        figures["satisfied"] += row.satisfaction in GOOD
+    counts = {
+        "received": 1,
+        "responded_12h": bool(answered) and _hours(min(answered), row.submitted_at) <= RESPONSE_HOURS,
+        "rejected": row.state == CaseState.rejected,
+        "resolved": to_resolve is not None,
+        "resolved_72h": to_resolve is not None and to_resolve <= RESOLUTION_HOURS,
+        "open": is_open, "overdue": bool(row.overdue), "open_overdue": is_open and bool(row.overdue),
+        "escalated": row.escalated_at is not None, "reopened": (row.reopen_count or 0) > 0,
+        "rated": row.satisfaction is not None, "satisfied": row.satisfaction in GOOD, "resolved_on_day": 0,
+    }
+    return [int(counts[name]) for name in MEASURES], None if to_resolve is None else str(hours_bucket(to_resolve))
 
 
 class _Tally:
@@ -106,27 +111,60 @@ class _Tally:
 
     def __init__(self, platforms: _Platforms) -> None:
         self.platforms = platforms
-        self.rows: dict[tuple[date, str, int, int], dict[str, Any]] = defaultdict(_new_figures)
+        self.rows: dict[tuple[date, str, int, int], list] = defaultdict(_new_figures)
 
     def submitted(self, row: Any) -> None:
         day = local_day(row.submitted_at)
+        counts, bucket = _cohort(row)
+        present = [(index, value) for index, value in enumerate(counts) if value]
         for key in _keys(row, self.platforms):
-            _count_cohort(self.rows[(day, *key)], row)
+            figures = self.rows[(day, *key)]
+            for index, value in present:
+                figures[index] += value
+            if bucket is not None:
+                figures[-1][bucket] += 1
 
     def resolved(self, row: Any) -> None:
         day = local_day(row.resolved_at)
         for key in _keys(row, self.platforms):
-            self.rows[(day, *key)]["resolved_on_day"] += 1
+            self.rows[(day, *key)][_RESOLVED_ON_DAY] += 1
 
     def values(self) -> list[dict[str, Any]]:
         return [{"day": day, "dimension": dimension, "street_id": street, "member_id": member,
-                 **{name: figures[name] for name in MEASURES}, "resolve_hours": dict(figures["resolve_hours"])}
+                 **dict(zip(MEASURES, figures, strict=False)), "resolve_hours": dict(figures[-1])}
                 for (day, dimension, street, member), figures in self.rows.items()]
 
 
-def _insert_rows(session: Session, rows: list[dict[str, Any]], chunk: int = 5000) -> None:
+def _insert_rows(session: Session, rows: list[dict[str, Any]], chunk: int = 5000, model=CaseDayFigures) -> None:
     for start in range(0, len(rows), chunk):
-        session.execute(CaseDayFigures.__table__.insert(), rows[start:start + chunk])
+        session.execute(model.__table__.insert(), rows[start:start + chunk])
+
+
+def _months(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Day rows summed into month rows (histograms merged)."""
+    months: dict[tuple, dict[str, Any]] = {}
+    for row in rows:
+        key = (month_start(row["day"]), row["dimension"], row["street_id"], row["member_id"])
+        total = months.get(key)
+        if total is None:
+            total = months[key] = dict.fromkeys(MEASURES, 0) | {"resolve_hours": defaultdict(int)}
+        for name in MEASURES:
+            total[name] += row[name]
+        for hours, count in (row["resolve_hours"] or {}).items():
+            total["resolve_hours"][str(hours)] += count
+    return [{"month": month, "dimension": dimension, "street_id": street, "member_id": member,
+             **{name: total[name] for name in MEASURES}, "resolve_hours": dict(total["resolve_hours"])}
+            for (month, dimension, street, member), total in months.items()]
+
+
+def _refresh_month(session: Session, month: date) -> None:
+    """The month's rows again from its days (a few thousand rows at most)."""
+    columns = [CaseDayFigures.day, CaseDayFigures.dimension, CaseDayFigures.street_id, CaseDayFigures.member_id,
+               *(getattr(CaseDayFigures, name) for name in MEASURES), CaseDayFigures.resolve_hours]
+    days = session.execute(select(*columns).where(CaseDayFigures.day >= month,
+                                                  CaseDayFigures.day < next_month(month))).mappings().all()
+    session.execute(delete(CaseMonthFigures).where(CaseMonthFigures.month == month))
+    _insert_rows(session, _months(days), model=CaseMonthFigures)
 
 
 def _active_people(session: Session, start: datetime, end: datetime) -> int:
@@ -178,6 +216,7 @@ def roll_up_day(uow: UnitOfWork, day: date) -> int:
         rows = tally.values()
         session.execute(delete(CaseDayFigures).where(CaseDayFigures.day == day))
         _insert_rows(session, rows)
+        _refresh_month(session, month_start(day))
         _store_activity(session, day, _active_people(session, start, end), now)
         session.execute(delete(DirtyDay).where(DirtyDay.day == day))
         return len(rows)
@@ -273,9 +312,11 @@ def rebuild_figures(uow: UnitOfWork, *, chunk: int = 20000) -> dict[str, Any]:
                 tally.resolved(row)
         rows = tally.values()
         session.execute(delete(CaseDayFigures))
+        session.execute(delete(CaseMonthFigures))
         session.execute(delete(ActivityDay))
         session.execute(delete(DirtyDay))
         _insert_rows(session, rows)
+        _insert_rows(session, _months(rows), model=CaseMonthFigures)
         first = session.scalar(select(func.min(CaseEvent.created_at)))
         days = 0
         if first is not None:

@@ -105,8 +105,13 @@ def test_late_events_correct_past_days_and_match_a_full_rebuild(world, runtime, 
     incremental = queries.district_figures(runtime.uow(), scope)
     assert incremental["resolved"] == 4 and incremental["satisfied"] == 3 and incremental["escalated"] == 1
     trend = queries.trend(runtime.uow(), scope)
+    november = queries.Scope(Period(date(2026, 11, 1), date(2026, 11, 30)))  # a whole month: the monthly rows
+    assert queries.district_figures(runtime.uow(), november) | {"daily_active_average": 0} == incremental | {
+        "daily_active_average": 0}
+    by_unit = queries.by_dimension(runtime.uow(), november, "unit")
     rebuild_figures(runtime.uow())
     assert queries.district_figures(runtime.uow(), scope) == incremental
+    assert queries.by_dimension(runtime.uow(), november, "unit") == by_unit
     assert queries.trend(runtime.uow(), scope) == trend
     assert roll_up_dirty(runtime.uow())["days"] == 0  # nothing new happened: nothing recomputed
 

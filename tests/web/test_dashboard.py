@@ -65,7 +65,7 @@ def test_the_json_has_the_figures_and_no_person(world, runtime, clock, live_serv
     assert window["updated_at"].startswith("2026-11-06T14:00")
     assert [m["title"] for m in window["modules"]][:1] == ["民情民意"]
     cases = {f["key"]: f["value"] for f in window["modules"][0]["figures"]}
-    assert cases["cases_received"] == 7 and cases["cases_resolved"] == 0  # nothing was resolved on the 2nd
+    assert (cases["cases_waiting"], cases["cases_open"], cases["cases_overdue"]) == (0, 2, 1)  # now: G and H open
     for name in ("章小平", "朱伟", "沈建华", "马丽", "严民强"):
         assert name not in str(window)
 
