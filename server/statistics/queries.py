@@ -145,11 +145,9 @@ def by_dimension(uow: UnitOfWork, scope: Scope, dimension: str, *, percentiles: 
                                .group_by(source.c.member_id)).mappings().all()
         histograms = _histograms(session, scope, dimension, member=True) if percentiles else {}
         names = _names(session, dimension)
-        if dimension == "street":
-            streets = session.execute(select(Street.id).order_by(Street.id)).scalars().all()
     found = {row["member_id"]: dict(row) for row in rows}
     if dimension == "street":  # every street has a row, even with no case in the period
-        members = [s for s in streets if scope.street_id in (None, s)]
+        members = [s for s in sorted(names) if scope.street_id in (None, s)]
         found = {member: found.get(member, {}) for member in members}
     answer = [{"id": member, "name": names.get(member, NONE_LABELS.get(dimension, "—"))}
               | summarize(totals, histograms.get(member, {})) for member, totals in found.items()]
