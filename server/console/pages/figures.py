@@ -52,8 +52,8 @@ def _scope() -> tuple[Scope, dict[str, str]]:
     person = current_principal().person
     wanted = request.args.get("street", type=int)
     if person.role != Role.district_committee:
-        if wanted is not None and wanted != person.street_id:
-            abort(404)
+        if person.street_id is None or (wanted is not None and wanted != person.street_id):
+            abort(404)  # figures are of one's own street; someone of no street has none to see
         return Scope(period, person.street_id), errors
     if wanted is not None and wanted not in {street["id"] for street in _streets()}:
         abort(404)
