@@ -197,11 +197,13 @@ def _store_activity(session: Session, day: date, people: int, now: datetime) -> 
 def roll_up_day(uow: UnitOfWork, day: date) -> int:
     """Recompute one day's rows and its active people in one transaction; returns the rows written.
 
-    The day's dirty mark is locked first (one writer per day with several schedulers) and removed
-    with the old rows: a mark made meanwhile waits for this transaction and then makes the day dirty again.
+    The roll-up lock comes first (one roll-up at a time with several schedulers: a day and the month it
+    refreshes are never written twice at once), then the day's dirty mark, removed with the old rows: a
+    mark made meanwhile waits for this transaction and then makes the day dirty again.
     """
     with uow.transaction() as session:
         now = uow.clock.now()
+        _take_rollup_lock(session, now)
         insert = insert_for(session.get_bind().dialect.name)(DirtyDay)
         session.execute(insert.values(day=day, marked_at=now).on_conflict_do_nothing())
         session.execute(select(DirtyDay.day).where(DirtyDay.day == day).with_for_update())
@@ -220,6 +222,12 @@ def roll_up_day(uow: UnitOfWork, day: date) -> int:
         _store_activity(session, day, _active_people(session, start, end), now)
         session.execute(delete(DirtyDay).where(DirtyDay.day == day))
         return len(rows)
+
+
+def _take_rollup_lock(session: Session, now: datetime) -> None:
+    """One roll-up transaction at a time (a day, or the rebuild): several schedulers then never write the same
+    day's or month's rows at once; the second waits on this row and recomputes from what the first wrote."""
+    _set_watermarks(session, {"rollup": 0}, now)
 
 
 def mark_days(session: Session, days: Iterable[date], now: datetime) -> int:
@@ -257,7 +265,7 @@ def mark_dirty_days(uow: UnitOfWork) -> dict[str, int] | None:
             return None
         recent = now - RESCAN
         days: set[date] = set()
-        new_marks = dict(marks)
+        new_marks = {source: marks.get(source, 0) for source in SOURCES}  # never the roll-up's lock row
         for source, (model, moment) in SOURCES.items():
             since = marks.get(source, 0)
             changed = or_(model.id > since, moment >= recent)
@@ -297,8 +305,7 @@ def rebuild_figures(uow: UnitOfWork, *, chunk: int = 20000) -> dict[str, Any]:
     started = timer.perf_counter()
     with uow.transaction() as session:
         now = uow.clock.now()
-        # One rebuild at a time: a second scheduler waits on this row, then rebuilds from what the first wrote.
-        _set_watermarks(session, {"rebuild": 0}, now)
+        _take_rollup_lock(session, now)
         marks = {source: session.scalar(select(func.coalesce(func.max(model.id), 0))) or 0
                  for source, (model, _) in SOURCES.items()}
         tally = _Tally(_Platforms(session))

@@ -10,7 +10,7 @@ from server.statistics.rollup import rebuild_figures, roll_up_dirty
 from tests.statistics.story import tell_story
 
 T0_DAY = date(2026, 11, 2)
-pytestmark = pytest.mark.both_databases("day boundaries, JSON histograms and upserts per dialect")
+pytestmark = pytest.mark.both_databases("day boundaries, JSON histograms, upserts and row locks per dialect")
 
 
 def _json(live_server, path, **params):
@@ -116,3 +116,22 @@ def test_late_events_correct_past_days_and_match_a_full_rebuild(world, runtime, 
     assert roll_up_dirty(runtime.uow())["days"] == 0  # nothing new happened: nothing recomputed
 
 
+
+
+def test_two_schedulers_rolling_up_at_once_agree_with_a_rebuild(world, runtime, clock):
+    from server.core.figures import Period
+    from server.statistics import queries
+    from server.statistics.rollup import mark_days
+    from tests.concurrency import raised, run_together
+
+    tell_story(world, runtime, clock)
+    rebuild_figures(runtime.uow())
+    scope = queries.Scope(Period(date(2026, 11, 1), date(2026, 11, 30)))
+    expected = queries.by_dimension(runtime.uow(), scope, "category")
+    with runtime.uow().transaction() as session:  # every day of the story dirty again
+        mark_days(session, [date(2026, 11, day) for day in range(1, 7)], clock.now())
+    results = run_together([lambda: roll_up_dirty(runtime.uow()) for _ in range(3)])
+    assert raised(results) == []
+    assert sum(result["days"] for result in results) >= 6  # each day by one or more of them, never half
+    assert queries.by_dimension(runtime.uow(), scope, "category") == expected
+    assert roll_up_dirty(runtime.uow())["days"] == 0
