@@ -10,9 +10,6 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from server.core.errors import ValidationError
 from server.core.uow import UnitOfWork
 from server.statistics import boards, queries, texts
@@ -89,6 +86,9 @@ def to_csv(table: Table) -> bytes:
 
 
 def to_xlsx(table: Table) -> bytes:
+    from openpyxl import Workbook  # imported when a workbook is asked for, not at every process start
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = table.title[:31]
