@@ -1,4 +1,4 @@
-"""`python -m bench [--smoke] [--only webhook,sweep,dashboard,outbox,console] [--out PATH]`.
+"""`python -m bench [--smoke] [--only webhook,sweep,dashboard,outbox,console,figures] [--out PATH]`.
 
 Runs each benchmark, writes the results as JSON (default bench/results/latest.json for the full run,
 bench/results/smoke.json for the smoke run, so the test suite never overwrites the full figures) and
@@ -20,7 +20,7 @@ from pathlib import Path
 from . import env, report
 from .sizes import FULL, SMOKE
 
-SECTIONS = ("webhook", "sweep", "dashboard", "outbox", "console")
+SECTIONS = ("webhook", "sweep", "dashboard", "outbox", "console", "figures")
 
 
 def _log(message: str) -> None:
@@ -40,6 +40,9 @@ def _section(name: str):
     if name == "console":
         from . import console
         return console.run
+    if name == "figures":
+        from . import figures
+        return figures.run
     from . import outbox
     return outbox.run
 

@@ -9,6 +9,8 @@ GOALS = [
     ("sweep_ratio", "sweep time 1M ÷ 100k open cases", "≤ 1.5", lambda v: v <= 1.5),
     ("dashboard_p95_ms", "slowest statistics query p95 at 1M cases", "< 150 ms", lambda v: v < 150),
     ("console_p95_ms", "slowest console page p95 at 1M cases", "< 50 ms", lambda v: v < 50),
+    ("figures_view_p95_ms", "panoramic window: slowest view p95 (roll-ups)", "< 100 ms", lambda v: v < 100),
+    ("figures_day_rollup_s", "panoramic window: one day's roll-up", "< 5 s", lambda v: v < 5),
     ("outbox_sends_per_s", "outbox sends/s, 10 % transient failures", "≥ 500", lambda v: v >= 500),
     ("outbox_lost", "pushes lost", "0", lambda v: v == 0),
     ("outbox_duplicates", "pushes sent twice", "0", lambda v: v == 0),
@@ -38,6 +40,10 @@ def summary(results: dict) -> dict:
     console = results.get("console")
     if _ok(console):
         out["console_p95_ms"] = console.get("max_p95_ms")
+    figures = results.get("figures")
+    if _ok(figures):
+        out["figures_view_p95_ms"] = figures.get("max_view_p95_ms")
+        out["figures_day_rollup_s"] = figures.get("day_rollup_max_s")
     box = results.get("outbox")
     if _ok(box):
         out["outbox_sends_per_s"] = box.get("sends_per_s")
@@ -98,6 +104,7 @@ def markdown(results: dict) -> str:
     lines += _dashboard_table(results.get("dashboard"))
     lines += _outbox_table(results.get("outbox"))
     lines += _console_table(results.get("console"))
+    lines += _figures_table(results.get("figures"))
     lines += _memory_table(results.get("memory", {}))
     return "\n".join(lines)
 
@@ -188,6 +195,23 @@ def _console_table(console: dict | None) -> list[str]:
     for name, row in console["pages"].items():
         lines.append(f"| {name} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row.get('cpu_p50_ms', 0):.1f} "
                      f"| {row.get('statements', '—')} | {row['calls']} |")
+    return lines + [""]
+
+
+def _figures_table(figures: dict | None) -> list[str]:
+    if figures is None:
+        return []
+    head = _pending("figures", figures)
+    if head:
+        return head
+    lines = [f"#### Panoramic window from daily roll-ups (PostgreSQL, {figures['cases']:,} cases over "
+             f"{figures['days']:,} days)", "",
+             f"Full rebuild: {figures['rebuild']['seconds']:.1f} s ({figures['rebuild']['rows']:,} roll-up rows); "
+             f"one day's roll-up: p50 {figures['day_rollup_p50_s']:.3f} s, max {figures['day_rollup_max_s']:.3f} s "
+             f"({figures['day_cases']:,} cases that day).", "",
+             "| view | p50 ms | p95 ms | calls |", "|---|---:|---:|---:|"]
+    for name, row in figures["views"].items():
+        lines.append(f"| {name} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['calls']} |")
     return lines + [""]
 
 

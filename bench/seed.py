@@ -164,8 +164,9 @@ def add_open_cases(engine: Engine, *, first: int, count: int, due: int, now: dat
     return {"added": count, "due": min(due, count)}
 
 
-def add_year_of_cases(engine: Engine, *, count: int, now: datetime) -> None:
-    """`count` cases submitted evenly over the year before `now`, each as far along its life as time allows.
+def add_year_of_cases(engine: Engine, *, count: int, now: datetime, days: int = 365) -> None:
+    """`count` cases submitted evenly over the year (or `days`) before `now`, each as far along its life as
+    time allows.
 
     Per case (hash-derived): 4 % rejected, 1 % merged, the rest accepted within 12 h, routed 3 h later,
     resolved 4–100 h after routing (about 5 % past 72 h: overdue and escalated), rated 1–30 h later
@@ -214,7 +215,7 @@ def add_year_of_cases(engine: Engine, *, count: int, now: datetime) -> None:
           FROM (
             SELECT i, i % {{places}} AS k, CAST(:now AS timestamp) AS n,
                    (i::bigint * 2654435761) % 4294967296 AS h, (i::bigint * 40503) % 1000 AS r,
-                   CAST(:now AS timestamp) - (i::float8 / :count) * interval '365 days' AS sub
+                   CAST(:now AS timestamp) - (i::float8 / :count) * :days * interval '1 day' AS sub
             FROM generate_series(1, :count) AS i
           ) a
         ) b
@@ -228,7 +229,8 @@ def add_year_of_cases(engine: Engine, *, count: int, now: datetime) -> None:
         # open ones (approximate: these rows are read by the statistics, never swept).
         queue = ("CASE WHEN kind <> 'normal' OR closed <= n THEN NULL WHEN resolved <= n THEN resolved + interval '7 days'"
                  " WHEN sub + interval '72 hours' > n THEN sub + interval '72 hours' END")
-        connection.execute(text(_fill(sql, connection, queue)), dict(count=count, now=_naive(now), **_people(connection)))
+        connection.execute(text(_fill(sql, connection, queue)), dict(count=count, now=_naive(now), days=days,
+                                                                    **_people(connection)))
 
 
 class IndexesDeferred:

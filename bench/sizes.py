@@ -18,6 +18,9 @@ class Sizes:
     dashboard_repeats: int         # timed calls of each statistics query
     outbox_pushes: int
     outbox_failure_rate: float
+    figures_cases: int = 1_000_000   # the panoramic window's roll-ups: cases …
+    figures_days: int = 3 * 365      # … spread over this many days
+    figures_repeats: int = 30        # timed calls of each view
 
 
 FULL = Sizes(name="full", connections=(1, 16, 64), rounds=3, seconds=5, warmup_seconds=2, resident_pool=20_000,
@@ -26,4 +29,5 @@ FULL = Sizes(name="full", connections=(1, 16, 64), rounds=3, seconds=5, warmup_s
 
 SMOKE = Sizes(name="smoke", connections=(1, 16, 64), rounds=1, seconds=1, warmup_seconds=1, resident_pool=2_000,
               sweep_cases=(1_000, 10_000), due_fraction=0.01, dashboard_cases=5_000,
-              dashboard_repeats=3, outbox_pushes=200, outbox_failure_rate=0.10)
+              dashboard_repeats=3, outbox_pushes=200, outbox_failure_rate=0.10, figures_cases=3_000,
+              figures_days=90, figures_repeats=3)

@@ -1,5 +1,5 @@
 """Periodic jobs (APScheduler 3.11): the deadline sweep, the push dispatcher, the chat's photo fetcher,
-the halls' schedule, the street ranking, and registered extras.
+the halls' schedule, the panoramic window's figures, and registered extras.
 
 There is ONE job per kind of work, never one per case: each run asks the database what is due.
 Any number of scheduler processes may run at once on any number of hosts; correctness comes from
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 DEADLINE_SWEEP_SECONDS = 60
 HALLS_SECONDS = 60
-STREET_RANKING_SECONDS = 300  # the panoramic window's figures are at most this old (plus one refresh)
+FIGURES_SECONDS = 60  # the panoramic window's roll-ups are at most about this old
 DISPATCH_SECONDS = 5
 DISPATCH_LIMIT = 100
 DISPATCH_ROUNDS = 10  # at most this many batches of DISPATCH_LIMIT per run
@@ -99,7 +99,7 @@ def _builtin_jobs() -> list[PeriodicJob]:
         PeriodicJob("dispatch", dispatch_outbox_job, DISPATCH_SECONDS),
         PeriodicJob("media", fetch_media_job, MEDIA_SECONDS),
         PeriodicJob("halls", halls_schedule_job, HALLS_SECONDS),
-        PeriodicJob("street_ranking", street_ranking_job, STREET_RANKING_SECONDS),
+        PeriodicJob("figures", figures_job, FIGURES_SECONDS),
         PeriodicJob("privacy_retention", privacy_retention_job, PRIVACY_RETENTION_SECONDS),
     ]
 
@@ -118,17 +118,13 @@ def halls_schedule_job(runtime: Runtime) -> dict[str, Any]:
     return run_hall_schedule(runtime.uow())
 
 
-def street_ranking_job(runtime: Runtime) -> dict[str, Any]:
-    """Recompute the panoramic window's street ranking into its snapshot table.
+def figures_job(runtime: Runtime) -> dict[str, Any]:
+    """The panoramic window's daily roll-ups (dirty days recomputed), then last month's boards once the 1st came."""
+    from server.statistics.boards import freeze_due_boards
+    from server.statistics.rollup import roll_up_dirty
 
-    With several scheduler processes, whichever comes first in a period does the work; the others
-    find a snapshot younger than half the period and skip (two that race both write, harmlessly).
-    """
-    from datetime import timedelta
-
-    from server.statistics.service import refresh_street_ranking
-
-    return refresh_street_ranking(runtime.uow(), fresh_for=timedelta(seconds=STREET_RANKING_SECONDS / 2))
+    summary = roll_up_dirty(runtime.uow())
+    return summary | {"boards": freeze_due_boards(runtime.uow())}
 
 
 def periodic_jobs(overrides: dict[str, float] | None = None) -> list[PeriodicJob]:

@@ -122,8 +122,8 @@ def sweep(at: str | None, names: tuple[str, ...]) -> None:
     started = clock.now()
     if started > SystemClock().now() and not names:
         # The public panoramic window must not say it was updated at a time that has not come yet.
-        jobs = [job for job in jobs if job.name != "street_ranking"]
-        click.echo("minyi sweep: --at lies in the future; the street_ranking job is left out", err=True)
+        jobs = [job for job in jobs if job.name != "figures"]
+        click.echo("minyi sweep: --at lies in the future; the figures job is left out", err=True)
         # Nor may a rehearsal of the future erase personal data that is still within its retention.
         jobs = [job for job in jobs if job.name != "privacy_retention"]
     with opened_runtime(clock) as runtime:

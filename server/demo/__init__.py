@@ -22,7 +22,7 @@ from server.people.models import Person
 from server.people.rules import Role
 from server.places.models import Category, Community, HandlingUnit, RoutingRule, Street
 from server.pushes.models import OutboxMessage
-from server.statistics.service import refresh_street_ranking
+from server.statistics.rollup import rebuild_figures
 
 DEMO_CASES = 300
 HISTORY_DAYS = 60
@@ -39,7 +39,7 @@ def load_demo(runtime: Runtime, *, case_count: int = DEMO_CASES) -> dict[str, in
     topics_made = load_demo_topics(runtime)
     with uow.transaction() as session:
         total = session.scalar(select(func.count()).select_from(Case))
-    refresh_street_ranking(uow)  # the panoramic window shows the demo's figures at once
+    rebuild_figures(uow)  # the panoramic window shows the demo's figures at once
     return {"reference_rows_created": created, "demo_cases_created": made, "cases_total": total,
             "demo_topics_created": topics_made}
 

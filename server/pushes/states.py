@@ -43,6 +43,8 @@ class OutboxKind(StrEnum):
     report_reopened = "report_reopened"
     # The answer to a message journalled while the database was down (server.chat.journal).
     inbound_reply = "inbound_reply"
+    # A month's ranking board (赛马晾晒), to each street's office and deputies (server.statistics.boards).
+    ranking_published = "ranking_published"
     # Not a push: a photo a resident sent by chat, fetched by the chat's media job (server.chat.media);
     # the push dispatcher never claims these rows.
     fetch_media = "fetch_media"

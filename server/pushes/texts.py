@@ -149,3 +149,13 @@ def inbound_reply(payload: Payload) -> str:
 
 TEXTS[inbound_reply.__name__] = inbound_reply
 TITLES[inbound_reply.__name__] = "消息已登记"
+
+
+def ranking_published(payload: Payload) -> str:
+    """A street's place on the month's frozen board (赛马晾晒), to its office and deputies."""
+    return (f"{_get(payload, 'month', '本月')}赛马晾晒：{_get(payload, 'subject', '本街道')}排名第{_get(payload, 'rank', '?')}，"
+            f"{_get(payload, 'change', '上月未排名')}（综合得分 {_get(payload, 'score', '—')}）。")
+
+
+TEXTS[ranking_published.__name__] = ranking_published
+TITLES[ranking_published.__name__] = "赛马晾晒结果"

@@ -51,9 +51,9 @@ def test_sweep_at_a_future_instant_leaves_the_public_ranking_alone(world, runtim
     future = (datetime.now(UTC) + timedelta(days=3)).isoformat()
     code, out, err = run_minyi("sweep", "--at", future, env=minyi_env(database_url, tmp_path))
     assert code == 0, err
-    assert "street_ranking" not in json.loads(out)["jobs"] and "deadlines" in json.loads(out)["jobs"]
+    assert "figures" not in json.loads(out)["jobs"] and "deadlines" in json.loads(out)["jobs"]
     assert "privacy_retention" not in json.loads(out)["jobs"]  # nothing within its retention is erased early
-    assert "street_ranking job is left out" in err
+    assert "figures job is left out" in err
 
 
 def test_sweep_refuses_a_bad_time_or_job_and_changes_nothing(world, runtime, database_url, tmp_path):
@@ -102,7 +102,7 @@ def test_sweep_runs_the_dispatcher_too_and_the_reminder_reaches_wechat(live_serv
     assert code == 0, err
     jobs = json.loads(out)["jobs"]
     # The journal replays first; the sweep writes the outbox, the dispatcher sends it.
-    assert list(jobs) == ["journal", "deadlines", "dispatch", "media", "halls", "street_ranking", "privacy_retention"]
+    assert list(jobs) == ["journal", "deadlines", "dispatch", "media", "halls", "figures", "privacy_retention"]
     assert jobs["deadlines"]["result"]["reminders_sent"] == 1
     assert jobs["dispatch"]["result"]["sent"] == 2  # auto-forward notice and the 24 h reminder to 胡敏
     response = requests.get(f"{live_server.url}/sandbox/api/calls",

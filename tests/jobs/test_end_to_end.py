@@ -84,6 +84,8 @@ def test_a_case_left_alone_is_chased_escalated_and_closed_with_the_right_pushes(
         (48 * h, "oUnit", "催办提醒"),
         (66 * h, "oUnit", "催办提醒"),
         (72 * h, "oDistrict", "反映已提级"), (72 * h, "oHu", "反映超期"),
+        # 1 December: November's ranking board is frozen, and 湖滨's office and deputies hear their place
+        (72 * h, "oHu", "赛马晾晒结果"), (72 * h, "oYan", "赛马晾晒结果"), (72 * h, "oZhou", "赛马晾晒结果"),
         (80 * h, "oUnit", "反映已流转"),  # the same unit again: the resident was told already
         (90 * h, "oZhang", "反映已办结"),
     ])

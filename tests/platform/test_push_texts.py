@@ -32,6 +32,8 @@ PAYLOADS = {
     "report_routed": {"tracking_number": "MY-20261128-0001", "unit_name": "湖滨街道公共管理办公室",
                       "deadline": "12月01日09:00"},
     "report_reopened": {"tracking_number": "MY-20261128-0001", "unit_name": "湖滨街道公共管理办公室"},
+    "ranking_published": {"month": "2026年11月", "subject": "湖滨街道", "rank": 2, "change": "较上月上升1位",
+                          "score": "92.5"},
 }
 CASE_ENGINE_KINDS = {"case_submitted", "case_accepted", "case_auto_forwarded", "case_routed", "case_resolved",
                      "case_reopened", "case_rejected", "case_merged", "case_escalated"}
@@ -58,6 +60,8 @@ def test_specific_wording():
     assert push_text("case_submitted", PAYLOADS["case_submitted"]).startswith("新反映请接收")
     assert "满意/基本满意/不满意" in push_text("case_resolved", PAYLOADS["case_resolved"]).replace(" ", "")
     assert "还剩 24 小时" in push_text("case_reminder", PAYLOADS["case_reminder"])
+    assert push_text("ranking_published", PAYLOADS["ranking_published"]).startswith(
+        "2026年11月赛马晾晒：湖滨街道排名第2，较上月上升1位")
 
 
 def test_a_missing_field_reads_as_a_placeholder():

@@ -1,2 +1,2 @@
 """The console's pages, one module per area; importing them adds their routes and menu items."""
-from server.console.pages import cases, district, home, replies, session, unit  # noqa: F401  # noqa: F401
+from server.console.pages import cases, district, figures, home, replies, session, unit  # noqa: F401
