@@ -23,7 +23,7 @@ def journal_status() -> None:
     with opened_runtime() as runtime:
         book = inbound_journal(runtime)
         waiting = len(book.pending()) if book.has_pending() else 0
-        set_aside = sum(1 for _ in book.failed_path.open()) if book.failed_path.exists() else 0
+        set_aside = len(book.failed_path.read_bytes().splitlines()) if book.failed_path.exists() else 0
     click.echo(json.dumps({"waiting": waiting, "set_aside": set_aside, "journal": str(book.path)}))
 
 

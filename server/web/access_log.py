@@ -68,10 +68,10 @@ class RequestLog:
                      milliseconds, extra={"method": environ.get("REQUEST_METHOD"), "path": environ.get("PATH_INFO"),
                                           "status": int(status[0]) if status[0].isdigit() else None,
                                           "ms": round(milliseconds, 1)})
-            request_id.reset(token)
-
-
-AccessLog = RequestLog  # the name `minyi serve` used before the id came
+            try:
+                request_id.reset(token)
+            except ValueError:  # the body was closed from another context (garbage collected elsewhere)
+                request_id.set("-")
 
 
 class RequestIdFilter(logging.Filter):

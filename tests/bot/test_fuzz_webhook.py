@@ -130,7 +130,8 @@ class Webhook:
 def webhook(database_url, engine, clock, tmp_path, world):
     settings_ = load_settings({"DATABASE_URL": database_url, "MINYI_ENV": "testing",
                                "MINYI_INSTANCE_DIR": str(tmp_path / "instance"),
-                               "WECHAT_ENCODING_AES_KEY": AES_KEY, "MINYI_BOT_RATE_LIMIT": "100000/minute"})
+                               "WECHAT_ENCODING_AES_KEY": AES_KEY, "MINYI_BOT_RATE_LIMIT": "100000/minute",
+                               "MINYI_BOT_DB_BUDGET_SECONDS": "4"})  # as tests/bot/conftest.py: fewer journalled
     runtime = build_runtime(settings_, clock=clock, engine=engine)
     hook = Webhook(create_app(settings_, runtime=runtime).test_client(), runtime)
     # A resident whose street is known, so their texts open cases (others are asked for their street).
@@ -138,7 +139,9 @@ def webhook(database_url, engine, clock, tmp_path, world):
     hook.resident = "o-fuzz-resident"
     body = _xml({"ToUserName": "gh", "FromUserName": hook.resident, "CreateTime": timestamp_of(runtime),
                  "MsgType": "event", "Event": "SCAN", "EventKey": f"street:{hubin}"}, "cdata").encode()
-    assert "已为您设置所在街道" in hook.post(body).get_data(as_text=True)
+    answer = hook.post(body).get_data(as_text=True)
+    assert "已为您设置所在街道" in answer or answer == "success"  # "success": journalled on a busy machine
+    hook.settle()
     return hook
 
 

@@ -47,6 +47,9 @@ class Gunicorn:
             [str(gunicorn), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(workers), "server:create_app()"],
             cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT)
+        # The host's replayer, as deploy/minyi-replayer.service runs it next to the web processes.
+        self.replayer = subprocess.Popen([sys.executable, "-m", "server.cli", "journal", "replay", "--every", "1"],
+                                         cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT)
         self.wait_until_up(workers)
 
     def wait_until_up(self, workers: int) -> None:
@@ -71,13 +74,14 @@ class Gunicorn:
         return WechatUserSide(bot_url=f"{self.url}/wechat", token=DEFAULT_WECHAT_TOKEN, app_id=SANDBOX_APP_ID)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        for process in (self.process, self.replayer):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
         self._log_file.close()
 
 

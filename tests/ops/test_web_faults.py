@@ -50,7 +50,7 @@ def drained(server) -> None:
     """Wait until no message waits in the host's journal (a copy the database could not take within its
     budget on a loaded machine is journalled, answered "系统稍忙", and replayed: the replayer then finds it
     stored by another copy and makes nothing new)."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while journal_depth(server) > 0:
         assert time.monotonic() < deadline, "the journal was not replayed"
         time.sleep(0.2)
@@ -144,7 +144,6 @@ def test_a_web_worker_killed_mid_stream_loses_no_report(gunicorn, runtime, world
 
 def test_metrics_count_every_message_whichever_worker_answered(gunicorn, runtime, world):
     server = gunicorn(workers=3)
-    wechat = server.wechat()
     residents(server, world.street("hubin").id, 24, "metrics")  # 24 signed messages
     totals = set()
     for _ in range(6):  # several scrapes, so several workers answer them
