@@ -135,6 +135,20 @@ def hide_opinion(uow: UnitOfWork, *, actor_id: int, opinion_id: int, reason: str
         return opinion
 
 
+def unhide_opinion(uow: UnitOfWork, *, actor_id: int, opinion_id: int) -> Opinion:
+    """Show a hidden opinion to everyone again (a hide made in error); the audit log keeps both steps."""
+    with uow.transaction() as session:
+        actor, opinion, topic, now = _moderated(uow, session, actor_id, opinion_id)
+        if not opinion.hidden:
+            raise ConflictError("该意见没有被隐藏")
+        reason = opinion.hide_reason
+        opinion.hidden, opinion.hide_reason = False, None
+        record_event(session, topic, TopicAction.unhide, actor, now, opinion_id=opinion.id,
+                     data={"hide_reason": reason})
+        session.flush()
+        return opinion
+
+
 def pin_opinion(uow: UnitOfWork, *, actor_id: int, opinion_id: int, pinned: bool = True) -> Opinion:
     """Pin one opinion at the top of its topic (any previously pinned one is unpinned), or unpin it."""
     with uow.transaction() as session:
