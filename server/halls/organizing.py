@@ -26,6 +26,12 @@ def check_organizes(uow: UnitOfWork, *, viewer_id: int, topic_id: int) -> None:
             raise NotFoundError("找不到该议题", details={"topic_id": topic_id})
 
 
+def opinion_topic_id(uow: UnitOfWork, *, opinion_id: int) -> int | None:
+    """The topic an opinion belongs to (None for an unknown opinion): pages check it against their address."""
+    with uow.transaction() as session:
+        return session.scalar(select(Opinion.topic_id).where(Opinion.id == opinion_id))
+
+
 def topic_timeline(uow: UnitOfWork, *, topic_id: int, limit: int = 200) -> list[dict[str, Any]]:
     """The topic's audit log, newest first: who did what and when, with the note (a hide's reason...)."""
     with uow.transaction() as session:
