@@ -179,3 +179,12 @@ def _record(session: Session, actor: StaffActor, action: StaffAction, person: Pe
             data: dict | None = None) -> None:
     record_staff_action(session, actor, action, now, subject_type="person", subject_id=person.id,
                         subject_label=_label(person), data=data)
+
+
+def bind_qr_content(code: str, gateway=None) -> str:
+    """What the binding QR code carries: with WeChat, a temporary parametric QR (scene `bind:<code>`)
+    that binds on scanning; without, the words to send to the official account (`绑定 <code>`)."""
+    if gateway is None:
+        return f"绑定 {code}"
+    answer = gateway.create_qrcode(f"bind:{code}", permanent=False)
+    return str(answer["url"] if isinstance(answer, dict) else answer.url)

@@ -8,6 +8,7 @@ from datetime import datetime
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from server.console.auth import current_principal, staff_required
@@ -36,6 +37,10 @@ menu_item(group="居民议事", label="新建议题", endpoint="console.hall_new
 def iso_when(value: str | None) -> str:
     """A time the halls' read views give as ISO text, shown as the console shows every time."""
     return when(datetime.fromisoformat(value)) if value else "—"
+
+
+def options(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value=value, label=label) for value, label in pairs]
 
 
 def _uow():
@@ -75,9 +80,9 @@ class TopicForm(FlaskForm):
     def fill_choices(self) -> None:
         scope = _street_scope()
         streets = [s for s in places.list_streets(_uow()) if scope is None or s["id"] == scope]
-        self.street_id.choices = [(s["id"], s["name"]) for s in streets]
-        self.community_id.choices = [(0, "整个街道")] + [(c["id"], f"{s['name']} · {c['name']}")
-                                                     for s in streets for c in s["communities"]]
+        self.street_id.choices = options([(s["id"], s["name"]) for s in streets])
+        self.community_id.choices = options([(0, "整个街道")] + [(c["id"], f"{s['name']} · {c['name']}")
+                                                             for s in streets for c in s["communities"]])
 
 
 FIELD_OF = {"议题标题": "title", "议题背景": "background", "street_id": "street_id", "community_id": "community_id",
