@@ -162,6 +162,8 @@ def issue_bind_code(uow: UnitOfWork, *, actor: StaffActor, person_id: int) -> Bi
     actor.check_admin()
     with uow.transaction() as session:
         person = _account(session, person_id)
+        if not person.is_active:
+            raise ValidationError("该账号已停用，请先启用再生成绑定码")
         code = service.create_bind_code(uow, person_id=person.id)
         _record(session, actor, StaffAction.bind_code, person, uow.clock.now(),
                 data={"expires_at": code.expires_at.isoformat()})

@@ -126,7 +126,7 @@ def admin_audit():
     pages = min(max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), MAX_ROWS // PAGE_SIZE)
     return render_template("console/admin/audit.html", rows=rows, errors=errors, people=directory.staff_choices(_uow()),
                            actions=_action_choices(), sources=SOURCES,
-                           page={"number": page, "pages": pages, "total": total}), 422 if errors else 200
+                           page={"number": page, "pages": pages, "total": total})
 
 
 @bp.get("/admin/audit.csv")

@@ -98,8 +98,7 @@ def admin_person_new():
         else:
             flash(f"已新建账号 {person.username}", "success")
             return redirect(url_for("console.admin_person", person_id=person.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("console/admin/person_form.html", form=form, person=None), status
+    return render_template("console/admin/person_form.html", form=form, person=None)
 
 
 @bp.route("/admin/people/<int:person_id>", methods=["GET", "POST"])
@@ -125,9 +124,8 @@ def admin_person(person_id: int):
         else:
             flash("已保存账号信息", "success")
             return redirect(url_for("console.admin_person", person_id=person_id))
-    status = 422 if request.method == "POST" else 200
     return render_template("console/admin/person_form.html", form=form, person=person,
-                           password_error=None), status
+                           password_error=None)
 
 
 @bp.post("/admin/people/<int:person_id>/<any(enable, disable):verb>")
@@ -158,7 +156,7 @@ def admin_person_password(person_id: int):
         del form.username, form.password
         form.fill_choices()
         return render_template("console/admin/person_form.html", form=form, person=person,
-                               password_error=exc.message), exc.http_status
+                               password_error=exc.message)
     flash("已重置密码，该账号需用新密码重新登录", "success")
     return redirect(url_for("console.admin_person", person_id=person_id))
 

@@ -25,11 +25,11 @@ def _uow():
     return current_runtime().uow()
 
 
-def _render(tab: str, *, errors: dict | None = None, status: int = 200):
+def _render(tab: str, *, errors: dict | None = None):
     if tab not in TABS:
         abort(404)
     return render_template("console/admin/places.html", tab=tab, tabs=TABS, data=places_admin.reference_data(_uow()),
-                           errors=errors or {}, values=request.form if errors else {}), status
+                           errors=errors or {}, values=request.form if errors else {})
 
 
 @bp.get("/admin/places")
@@ -50,8 +50,7 @@ def _save(tab: str, key: str, command: Callable[..., object], done: str):
     except NotFoundError:
         abort(404)
     except DomainError as exc:
-        return _render(tab, errors={key: exc.message, f"{key}:field": exc.details.get("field")},
-                       status=exc.http_status)
+        return _render(tab, errors={key: exc.message, f"{key}:field": exc.details.get("field")})
     flash(done, "success")
     return redirect(url_for("console.admin_places", tab=tab))
 

@@ -149,8 +149,7 @@ def hall_new():
         else:
             flash("已创建议题" + ("，将按时开放" if topic.opens_at else "（草稿，可随时开放）"), "success")
             return redirect(url_for("console.hall", topic_id=topic.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("console/halls/form.html", form=form, topic=None), status
+    return render_template("console/halls/form.html", form=form, topic=None)
 
 
 @bp.route("/halls/<int:topic_id>/edit", methods=["GET", "POST"])
@@ -182,11 +181,10 @@ def hall_edit(topic_id: int):
         else:
             flash("已保存议题", "success")
             return redirect(url_for("console.hall", topic_id=topic_id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("console/halls/form.html", form=form, topic=topic), status
+    return render_template("console/halls/form.html", form=form, topic=topic)
 
 
-def _detail(topic_id: int, *, errors: dict | None = None, values: dict | None = None, status: int = 200):
+def _detail(topic_id: int, *, errors: dict | None = None, values: dict | None = None):
     uow = _uow()
     topic = queries.get_topic(uow, topic_id=topic_id, viewer_id=_me())
     page = max(request.args.get("page", 1, type=int), 1)
@@ -201,7 +199,7 @@ def _detail(topic_id: int, *, errors: dict | None = None, values: dict | None = 
         figures=outcomes.topic_figures(uow, topic_id=topic_id), timeline=organizing.topic_timeline(uow, topic_id=topic_id),
         units=places.list_units(uow, street_id=topic["street_id"]), colours=STATE_COLOURS,
         page={"number": page, "pages": pages, "total": listing["total"]}, errors=errors or {}, values=values or {},
-    ), status
+    )
 
 
 @bp.get("/halls/<int:topic_id>")
@@ -223,8 +221,7 @@ def _act(topic_id: int, command: Callable[[], object], done: str, *, form_key: s
         if form_key is None:
             flash(exc.message, "error")
             return redirect(url_for("console.hall", topic_id=topic_id))
-        return _detail(topic_id, errors={form_key: exc.message}, values=request.form.to_dict(flat=False),
-                       status=exc.http_status)
+        return _detail(topic_id, errors={form_key: exc.message}, values=request.form.to_dict(flat=False))
     flash(done, "success")
     return redirect(url_for("console.hall", topic_id=topic_id) + ("#opinions" if "意见" in done else ""))
 
