@@ -50,6 +50,7 @@ from server.core.settings import Settings
 from server.core.uow import UnitOfWork
 from server.pushes import outbox
 from server.pushes.channels import Route, routes_for_many, send_push
+from server.pushes.failures import KIND_LABELS
 from server.pushes.models import OutboxMessage
 from server.pushes.outbox import LEASE, MAX_ATTEMPTS, Lease, Outcome
 from server.pushes.states import OutboxStatus
@@ -169,7 +170,7 @@ def retry_dead(uow: UnitOfWork, *, outbox_id: int, actor: StaffActor | None = No
         if actor is not None:
             actor.check_admin()
             record_staff_action(session, actor, StaffAction.push_retry, uow.clock.now(), subject_type="outbox",
-                                subject_id=row.id, subject_label=f"推送 #{row.id}（{row.kind}）",
+                                subject_id=row.id, subject_label=f"推送 #{row.id}（{KIND_LABELS.get(row.kind, row.kind)}）",
                                 data={"status": row.status.value, "last_error": (row.last_error or "")[:200]})
         row.status, row.attempts, row.available_at, row.lease_expires_at = (
             OutboxStatus.pending, 0, uow.clock.now(), None)

@@ -172,7 +172,9 @@ def test_streets_units_categories_and_routing_rules(world, signed_in, runtime):
     assert console.post(save + "rule", {"category_id": str(category.id), "street_id": str(street.id),
                                         "unit_id": str(unit.id)}).status_code == 302
     rule_id = world._one(RoutingRule, category_id=category.id).id
-    assert "紫阳街道城管中队" in console.get("/console/admin/places?tab=rules").get_data(as_text=True)
+    assert "紫阳街道城管中队" in table(console.get("/console/admin/places?tab=rules"))
+    only_hubin = table(console.get(f"/console/admin/places?tab=rules&street_id={world.street('hubin').id}"))
+    assert "湖滨街道公共管理办公室" in only_hubin and "紫阳街道城管中队" not in only_hubin
     assert console.post(f"{save}rule/{rule_id}/delete").status_code == 302
     assert count(runtime, RoutingRule, RoutingRule.category_id == category.id) == 0
     assert count(runtime, Community, Community.street_id == street.id) == 1

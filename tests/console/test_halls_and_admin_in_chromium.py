@@ -41,6 +41,7 @@ def sign_in(page, url: str, username: str) -> None:
 def shoot(page, tmp_path, name: str, viewport) -> None:
     if viewport is PHONE:  # nothing wider than the phone: no sideways scrolling
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], name
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar stays at the top of a full-page picture
     page.screenshot(path=str(tmp_path / f"{name}-{viewport['width']}.png"), full_page=True)
 
 
@@ -54,7 +55,7 @@ def test_open_moderate_and_conclude_a_hall(live_server, world, browser, viewport
     topic = topics.create_topic(runtime.uow(), actor_id=office.id, title="东坡路夜间停车",
                                 background="东坡路夜间停车难，街道拟划定临时停车位，请居民提出意见。",
                                 closes_at=clock.now() + timedelta(days=3))
-    page = browser.new_page(viewport=viewport)
+    page = browser.new_page(viewport=viewport, locale="zh-CN")
     errors = watch(page)
     sign_in(page, live_server.url, "hubin-office")
     page.goto(f"{live_server.url}/console/halls")
@@ -129,7 +130,7 @@ def test_the_district_disables_an_account_and_retries_a_push(live_server, world,
     headers = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
     assert api.get("/api/v1/me", headers=headers).status_code == 200
 
-    page = browser.new_page(viewport=viewport)
+    page = browser.new_page(viewport=viewport, locale="zh-CN")
     errors = watch(page)
     sign_in(page, live_server.url, "district")
     page.goto(f"{live_server.url}/console/admin/people?q=hubin-market")
@@ -167,6 +168,7 @@ def test_the_district_disables_an_account_and_retries_a_push(live_server, world,
     log = page.inner_text("table.list")
     assert all(action in log for action in ("停用账号", "启用账号", "生成微信绑定码", "重发推送"))
     shoot(page, tmp_path, "admin-audit", viewport)
-    page.goto(f"{live_server.url}/console/admin/places?tab=rules")
+    page.goto(f"{live_server.url}/console/admin/places?tab=rules&street_id={world.street('hubin').id}")
+    assert "湖滨街道" in page.inner_text("table.list") and "凯旋街道" not in page.inner_text("table.list")
     shoot(page, tmp_path, "admin-places", viewport)
     assert errors == []
