@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 from sqlalchemy import select, update
 
+from server.core.clock import LOCAL_ZONE
 from server.demo.people import DEMO_PASSWORD
 from server.halls import opinions
-from server.halls import service as topics
 from server.halls.models import Opinion, Topic, TopicFollowUp
 from server.people.models import Person
 from server.pushes import notifications
@@ -51,13 +52,28 @@ def flash(page) -> str:
 
 @VIEWPORTS
 def test_open_moderate_and_conclude_a_hall(live_server, world, browser, viewport, tmp_path, runtime, clock):
-    office = world.office("hubin")
-    topic = topics.create_topic(runtime.uow(), actor_id=office.id, title="东坡路夜间停车",
-                                background="东坡路夜间停车难，街道拟划定临时停车位，请居民提出意见。",
-                                closes_at=clock.now() + timedelta(days=3))
     page = browser.new_page(viewport=viewport, locale="zh-CN")
     errors = watch(page)
     sign_in(page, live_server.url, "hubin-office")
+    page.goto(f"{live_server.url}/console/halls/new")
+    page.fill("input[name=title]", "东坡路夜间停车")
+    page.fill("textarea[name=background]", "东坡路夜间停车难，街道拟划定临时停车位，请居民提出意见。")
+    page.click("form.form button[type=submit]")  # no closing time: said next to the field, the text kept
+    page.wait_for_load_state()
+    assert "请选择截止时间" in page.inner_text(".field.has-error")
+    assert page.input_value("input[name=title]") == "东坡路夜间停车"
+    closes = (clock.now() + timedelta(days=3)).astimezone(LOCAL_ZONE).strftime("%Y-%m-%dT%H:%M")
+    page.fill("input[name=closes_at]", closes)
+    photo = tmp_path / "site.png"
+    Image.new("RGB", (64, 48), (40, 120, 200)).save(photo)
+    page.set_input_files("input[name=photos]", str(photo))
+    shoot(page, tmp_path, "hall-new", viewport)
+    page.click("form.form button[type=submit]")
+    page.wait_for_load_state()
+    assert "已创建议题" in flash(page)
+    assert page.evaluate("document.querySelector('.facts .photos img').naturalWidth") == 64
+    with runtime.uow().transaction() as session:
+        topic = session.scalar(select(Topic).where(Topic.title == "东坡路夜间停车"))
     page.goto(f"{live_server.url}/console/halls")
     shoot(page, tmp_path, "halls-list", viewport)
     page.click(f"a[href='/console/halls/{topic.id}'] >> nth=0")
@@ -137,6 +153,7 @@ def test_the_district_disables_an_account_and_retries_a_push(live_server, world,
     shoot(page, tmp_path, "admin-people", viewport)
     page.click("table.list a:text-is('管理')")
     page.wait_for_load_state()
+    shoot(page, tmp_path, "admin-person", viewport)
     page.click("button:text-is('停用账号')")
     page.wait_for_load_state()
     assert "已停用账号" in flash(page)
