@@ -71,6 +71,16 @@ def test_an_organiser_creates_and_schedules_a_topic_with_a_photo(world, signed_i
     assert "西湖大道停车难" in console.get("/console/halls").get_data(as_text=True)
 
 
+def test_a_form_sent_twice_makes_one_topic(world, signed_in, runtime, clock):
+    console = signed_in_page(signed_in, OFFICE, "/console/halls/new")
+    form = {"title": "清河坊夜市噪音", "background": "征集意见", "street_id": str(world.street("hubin").id),
+            "community_id": "0", "closes_at": local_input(clock.now() + timedelta(days=1))}
+    assert console.post("/console/halls/new", form).status_code == 302
+    again = console.post("/console/halls/new", form)
+    assert again.status_code == 200 and "本街道已有同名的议题" in again.get_data(as_text=True)
+    assert scalar(runtime, select(func.count(Topic.id)).where(Topic.title == "清河坊夜市噪音")) == 1
+
+
 def test_bad_input_is_shown_next_to_the_fields_and_nothing_is_stored(world, signed_in, runtime, clock):
     console = signed_in_page(signed_in, OFFICE, "/console/halls/new")
     before = scalar(runtime, select(func.count(Topic.id)))

@@ -141,7 +141,7 @@ def hall_new():
                 attachment_ids=attachment_ids)
         except PermissionDeniedError as exc:
             form.street_id.errors = [exc.message]
-        except ValidationError as exc:
+        except DomainError as exc:
             if "图片" in exc.message or "附件" in exc.message:
                 form.photos.errors = [exc.message]
             else:
@@ -176,7 +176,7 @@ def hall_edit(topic_id: int):
                                attachment_ids=attachment_ids or None)
         except PermissionDeniedError as exc:
             form.street_id.errors = [exc.message]
-        except ValidationError as exc:
+        except DomainError as exc:
             _place_error(form, exc)
         else:
             flash("已保存议题", "success")
