@@ -1,4 +1,5 @@
-"""audit: the district's administrative actions (people, places, routing, pushes) for the audit log
+"""audit: the district's administrative actions (people, places, routing, pushes) for the audit log;
+case events by time (the audit log reads the newest first)
 
 Revision ID: b7e4c2a9d51f
 Revises: 7a3c9e5b1d20
@@ -36,9 +37,11 @@ def upgrade() -> None:
     )
     op.create_index('ix_staff_actions_created_at', 'staff_actions', ['created_at'])
     op.create_index('ix_staff_actions_actor_id_created_at', 'staff_actions', ['actor_id', 'created_at'])
+    op.create_index('ix_case_events_created_at', 'case_events', ['created_at'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_case_events_created_at', table_name='case_events')
     op.drop_index('ix_staff_actions_actor_id_created_at', table_name='staff_actions')
     op.drop_index('ix_staff_actions_created_at', table_name='staff_actions')
     op.drop_table('staff_actions')

@@ -199,3 +199,25 @@ def test_units_and_deputies_have_no_hall_pages(world, signed_in, runtime, clock)
         assert console.get("/console/halls").status_code == 404
         assert console.get(f"/console/halls/{topic.id}").status_code == 404
         assert "议题管理" not in console.get("/console/").get_data(as_text=True)
+
+
+def test_a_draft_is_edited_and_a_bad_photo_is_refused(world, signed_in, runtime, clock):
+    office = world.office("hubin")
+    draft = topics.create_topic(runtime.uow(), actor_id=office.id, title="草稿议题", background="背景",
+                                closes_at=clock.now() + timedelta(days=2))
+    console = signed_in_page(signed_in, OFFICE, f"/console/halls/{draft.id}/edit")
+    form = {"title": "改过的议题", "background": "新的背景", "street_id": str(world.street("hubin").id),
+            "community_id": str(world.community("东坡路社区").id), "opens_at": "",
+            "closes_at": local_input(clock.now() + timedelta(days=4))}
+    refused = console.post(f"/console/halls/{draft.id}/edit", {**form, "photos": (io.BytesIO(b"not an image"), "x.png")},
+                           content_type="multipart/form-data")
+    assert refused.status_code == 200 and "无法识别的图片文件" in refused.get_data(as_text=True)
+    assert console.post(f"/console/halls/{draft.id}/edit", form).status_code == 302
+    with runtime.uow().transaction() as session:
+        topic = session.get(Topic, draft.id)
+        assert (topic.title, topic.background) == ("改过的议题", "新的背景")
+        assert topic.community_id is not None and topic.closes_at == (clock.now() + timedelta(days=4)).replace(second=0)
+    topics.open_topic(runtime.uow(), actor_id=office.id, topic_id=draft.id)
+    opened = console.get(f"/console/halls/{draft.id}/edit")
+    assert opened.status_code == 302  # an open topic is extended, not edited
+    assert "只能延期" in console.get(opened.headers["Location"]).get_data(as_text=True)

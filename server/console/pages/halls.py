@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
@@ -104,6 +105,22 @@ def _place_error(form: TopicForm, exc: DomainError) -> None:
     getattr(form, name).errors = [*getattr(form, name).errors, exc.message]
 
 
+def _save(form: TopicForm, save: Callable[[list[int]], Any]) -> Any:
+    """Store the uploaded photos, then create or change the topic; None with the errors on the form."""
+    try:
+        attachment_ids = _upload_photos(form)
+    except DomainError as exc:
+        form.photos.errors = [exc.message]
+        return None
+    try:
+        return save(attachment_ids)
+    except PermissionDeniedError as exc:
+        form.street_id.errors = [exc.message]
+    except DomainError as exc:
+        _place_error(form, exc)
+    return None
+
+
 @bp.get("/halls")
 @staff_required(*ORGANISERS)
 def halls():
@@ -132,21 +149,11 @@ def hall_new():
     if request.method == "GET" and _street_scope():
         form.street_id.data = _street_scope()
     if form.validate_on_submit():
-        try:
-            attachment_ids = _upload_photos(form)
-            topic = service.create_topic(
-                _uow(), actor_id=_me(), title=form.title.data, background=form.background.data,
-                street_id=form.street_id.data or None, community_id=form.community_id.data or None,
-                opens_at=_local(form.opens_at.data), closes_at=_local(form.closes_at.data),
-                attachment_ids=attachment_ids)
-        except PermissionDeniedError as exc:
-            form.street_id.errors = [exc.message]
-        except DomainError as exc:
-            if "图片" in exc.message or "附件" in exc.message:
-                form.photos.errors = [exc.message]
-            else:
-                _place_error(form, exc)
-        else:
+        topic = _save(form, lambda ids: service.create_topic(
+            _uow(), actor_id=_me(), title=form.title.data, background=form.background.data,
+            street_id=form.street_id.data or None, community_id=form.community_id.data or None,
+            opens_at=_local(form.opens_at.data), closes_at=_local(form.closes_at.data), attachment_ids=ids))
+        if topic is not None:
             flash("已创建议题" + ("，将按时开放" if topic.opens_at else "（草稿，可随时开放）"), "success")
             return redirect(url_for("console.hall", topic_id=topic.id))
     return render_template("console/halls/form.html", form=form, topic=None)
@@ -167,18 +174,12 @@ def hall_edit(topic_id: int):
         "closes_at": datetime.fromisoformat(topic["closes_at"]).astimezone(LOCAL_ZONE)})
     form.fill_choices()
     if form.validate_on_submit():
-        try:
-            attachment_ids = _upload_photos(form)
-            service.edit_topic(_uow(), actor_id=_me(), topic_id=topic_id, title=form.title.data,
-                               background=form.background.data, street_id=form.street_id.data or None,
-                               community_id=form.community_id.data or None, opens_at=_local(form.opens_at.data),
-                               clear_opens_at=form.opens_at.data is None, closes_at=_local(form.closes_at.data),
-                               attachment_ids=attachment_ids or None)
-        except PermissionDeniedError as exc:
-            form.street_id.errors = [exc.message]
-        except DomainError as exc:
-            _place_error(form, exc)
-        else:
+        saved = _save(form, lambda ids: service.edit_topic(
+            _uow(), actor_id=_me(), topic_id=topic_id, title=form.title.data, background=form.background.data,
+            street_id=form.street_id.data or None, community_id=form.community_id.data or None,
+            opens_at=_local(form.opens_at.data), clear_opens_at=form.opens_at.data is None,
+            closes_at=_local(form.closes_at.data), attachment_ids=ids or None))
+        if saved is not None:
             flash("已保存议题", "success")
             return redirect(url_for("console.hall", topic_id=topic_id))
     return render_template("console/halls/form.html", form=form, topic=topic)
