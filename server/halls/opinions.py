@@ -117,6 +117,7 @@ def _moderated(uow: UnitOfWork, session: Session, actor_id: int, opinion_id: int
     actor = load_person(session, actor_id).as_actor()
     opinion = get_opinion(session, opinion_id)
     topic = lock_topic(session, opinion.topic_id)
+    session.refresh(opinion)  # read again under the topic's lock: two clicks at once act once
     check_organizer(actor, topic.street_id)
     return actor, opinion, topic, uow.clock.now()
 

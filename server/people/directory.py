@@ -30,8 +30,9 @@ def list_accounts(uow: UnitOfWork, *, role: str | None = None, street_id: int | 
     if street_id is not None:
         query = query.where(Person.street_id == street_id)
     if text.strip():
-        pattern = f"%{text.strip()}%"
-        query = query.where(or_(Person.name.like(pattern), Person.username.like(pattern)))
+        words = text.strip()
+        query = query.where(or_(Person.name.contains(words, autoescape=True),
+                                Person.username.contains(words, autoescape=True)))
     if active is not None:
         query = query.where(Person.is_active.is_(active))
     with uow.transaction() as session:

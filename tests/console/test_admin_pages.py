@@ -5,6 +5,7 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from server.audit.models import StaffActionRecord
@@ -199,6 +200,7 @@ def dead_push(runtime, world, status=OutboxStatus.dead) -> int:
         return outbox_id
 
 
+@pytest.mark.both_databases("the retry locks the outbox row (FOR UPDATE) and writes its audit line")
 def test_retry_a_dead_lettered_push(world, signed_in, runtime):
     outbox_id = dead_push(runtime, world)
     console = admin_console(signed_in, "/console/admin/pushes")
@@ -215,6 +217,7 @@ def test_retry_a_dead_lettered_push(world, signed_in, runtime):
     assert audit_actions(runtime) == ["push_retry"]
 
 
+@pytest.mark.both_databases("the audit log merges three sources with time ranges and limited sub-selects")
 def test_the_audit_log_filters_and_exports(world, signed_in, runtime, clock):
     office = world.office("hubin")
     topic = topics.create_topic(runtime.uow(), actor_id=office.id, title="=SUM(1)议题", background="背景",

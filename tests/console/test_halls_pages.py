@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
+import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -71,6 +72,7 @@ def test_an_organiser_creates_and_schedules_a_topic_with_a_photo(world, signed_i
     assert "西湖大道停车难" in console.get("/console/halls").get_data(as_text=True)
 
 
+@pytest.mark.both_databases("one live topic per title: the street row is locked FOR UPDATE on PostgreSQL")
 def test_a_form_sent_twice_makes_one_topic(world, signed_in, runtime, clock):
     console = signed_in_page(signed_in, OFFICE, "/console/halls/new")
     form = {"title": "清河坊夜市噪音", "background": "征集意见", "street_id": str(world.street("hubin").id),
@@ -133,6 +135,7 @@ def test_moderate_an_opinion_hide_unhide_pin_reply(world, signed_in, runtime, cl
     assert "该意见没有被隐藏" in console.get(f"/console/halls/{topic.id}").get_data(as_text=True)
 
 
+@pytest.mark.both_databases("concluding makes and routes a case inside the topic's locked transaction")
 def test_close_and_conclude_with_adoption_a_case_and_follow_ups(world, signed_in, runtime, clock):
     topic = open_topic(world, runtime, clock)
     adopted = post(world, runtime, topic.id, "章小平", "路口需要红绿灯")

@@ -51,3 +51,26 @@ def test_a_follow_up_is_marked_done_once_by_its_organisers(hall):
     assert events(hall, topic.id)[-1] == ("follow_up_done", "三个月后回访")
     from server.halls import queries
     assert queries.get_topic(hall.uow, topic_id=topic.id)["follow_ups"][0]["done_at"] == hall.clock.now().isoformat()
+
+
+@pytest.mark.both_databases("the street row lock decides between two creations at the same instant")
+def test_a_topic_sent_twice_at_once_is_made_once(hall):
+    from server.halls.models import Topic
+    from tests.concurrency import raised, run_together
+
+    results = run_together([lambda: hall.create(opens_in_hours=None) for _ in range(3)])
+    assert len(raised(results)) == 2 and all(isinstance(exc, ConflictError) for exc in raised(results))
+    assert hall.count(Topic) == 1
+
+
+@pytest.mark.both_databases("two clicks on 恢复显示 and 标记完成 at the same instant: the topic row lock decides")
+def test_un_hide_and_follow_up_clicked_twice_at_once(hall):
+    topic = hall.open_now()
+    opinion = opinions.post_opinion(hall.uow, author_id=hall.id("朱伟"), topic_id=topic.id, text="路口太危险")
+    opinions.hide_opinion(hall.uow, actor_id=hall.id("徐芳"), opinion_id=opinion.id, reason="误判")
+    from tests.concurrency import raised, run_together
+
+    results = run_together([lambda: opinions.unhide_opinion(hall.runtime.uow(), actor_id=hall.id("徐芳"),
+                                                            opinion_id=opinion.id) for _ in range(2)])
+    assert [type(exc) for exc in raised(results)] == [ConflictError]
+    assert [action for action, _ in events(hall, topic.id)].count("unhide") == 1
