@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from server.audit.models import StaffActionRecord
+from server.core.clock import LOCAL_ZONE
 from server.halls import opinions
 from server.halls import service as topics
 from server.people import service as people
@@ -250,3 +251,5 @@ def test_the_audit_log_filters_and_exports(world, signed_in, runtime, clock):
     assert rows[0] == ["时间", "操作人", "角色", "类别", "操作", "对象", "说明"]
     assert [row[4] for row in rows[1:]] == ["隐藏意见", "开放议题", "创建议题"]
     assert rows[1][6].startswith("'=")  # a formula typed by someone stays text in a spreadsheet
+    hidden_at = (clock.now() - timedelta(days=3)).astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M")
+    assert rows[1][0] == hidden_at and rows[1][1] == "胡敏"

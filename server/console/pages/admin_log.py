@@ -16,7 +16,6 @@ from server.cases import staff_log as case_actions
 from server.cases.rules import ACTION_LABELS as CASE_LABELS
 from server.console.auth import current_principal, staff_required
 from server.console.blueprint import bp
-from server.console.formatting import when
 from server.console.menu import menu_item
 from server.core.clock import LOCAL_ZONE
 from server.core.errors import DomainError, NotFoundError
@@ -142,7 +141,7 @@ def admin_audit_csv():
     writer = csv.writer(buffer)
     writer.writerow(["时间", "操作人", "角色", "类别", "操作", "对象", "说明"])
     for row in rows:
-        writer.writerow([when(row["at"]), row["actor_name"], row["actor_role_label"], SOURCES[row["kind"]][0],
+        writer.writerow([row["at"].astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M"), row["actor_name"], row["actor_role_label"], SOURCES[row["kind"]][0],
                          row["action_label"], row["subject"], _cell(row["note"])])
     stamp = current_runtime().clock.now().astimezone(LOCAL_ZONE).strftime("%Y%m%d-%H%M")
     return Response(buffer.getvalue().encode("utf-8"), mimetype="text/csv",
