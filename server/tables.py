@@ -1,4 +1,5 @@
 """Every feature's tables on one `Base.metadata`: imported once by `server` so mappers can resolve each other."""
+from server.audit import models as audit  # noqa: F401
 from server.cases import models as cases  # noqa: F401
 from server.chat import models as chat  # noqa: F401
 from server.files import models as files  # noqa: F401

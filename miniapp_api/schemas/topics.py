@@ -129,6 +129,7 @@ class FollowUpOut(Out):
     id: int
     description: str
     opinion_id: int | None
+    done_at: Timestamp | None = None  # when the organiser marked it done
 
 
 class TopicDetail(TopicOut):

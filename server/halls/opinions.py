@@ -117,6 +117,7 @@ def _moderated(uow: UnitOfWork, session: Session, actor_id: int, opinion_id: int
     actor = load_person(session, actor_id).as_actor()
     opinion = get_opinion(session, opinion_id)
     topic = lock_topic(session, opinion.topic_id)
+    session.refresh(opinion)  # read again under the topic's lock: two clicks at once act once
     check_organizer(actor, topic.street_id)
     return actor, opinion, topic, uow.clock.now()
 
@@ -131,6 +132,20 @@ def hide_opinion(uow: UnitOfWork, *, actor_id: int, opinion_id: int, reason: str
         opinion.hidden, opinion.hide_reason, opinion.pinned = True, reason, False
         record_event(session, topic, TopicAction.hide, actor, now, opinion_id=opinion.id, note=reason,
                data={"text": opinion.text[:200]})
+        session.flush()
+        return opinion
+
+
+def unhide_opinion(uow: UnitOfWork, *, actor_id: int, opinion_id: int) -> Opinion:
+    """Show a hidden opinion to everyone again (a hide made in error); the audit log keeps both steps."""
+    with uow.transaction() as session:
+        actor, opinion, topic, now = _moderated(uow, session, actor_id, opinion_id)
+        if not opinion.hidden:
+            raise ConflictError("该意见没有被隐藏")
+        reason = opinion.hide_reason
+        opinion.hidden, opinion.hide_reason = False, None
+        record_event(session, topic, TopicAction.unhide, actor, now, opinion_id=opinion.id,
+                     data={"hide_reason": reason})
         session.flush()
         return opinion
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from server.cases import service as cases
 from server.cases.models import Case
 from server.cases.states import Source
-from server.core.errors import ConflictError, InvalidTransitionError, ValidationError
+from server.core.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
 from server.core.text import clean_text
 from server.core.uow import UnitOfWork
 from server.halls.common import (
@@ -110,6 +110,26 @@ def create_case_from_opinion(uow: UnitOfWork, *, actor_id: int, opinion_id: int,
         if topic.state == TopicState.draft:
             raise InvalidTransitionError("议题尚未开放，不能转为民情民意事项")
         return _make_case(uow, actor, topic, _topic_opinion(session, topic, opinion_id), unit_id)
+
+
+def complete_follow_up(uow: UnitOfWork, *, actor_id: int, follow_up_id: int) -> TopicFollowUp:
+    """The organizer marks a follow-up item (后续事项) of a concluded topic as done, once."""
+    with uow.transaction() as session:
+        actor = load_person(session, actor_id).as_actor()
+        follow_up = session.get(TopicFollowUp, follow_up_id)
+        if follow_up is None:
+            raise NotFoundError("找不到该后续事项", details={"follow_up_id": follow_up_id})
+        topic = lock_topic(session, follow_up.topic_id)
+        check_organizer(actor, topic.street_id)
+        session.refresh(follow_up)  # read again under the topic's lock: two clicks finish it once
+        if follow_up.done_at is not None:
+            raise ConflictError("该后续事项已标记为完成")
+        now = uow.clock.now()
+        follow_up.done_at = now
+        record_event(session, topic, TopicAction.follow_up_done, actor, now, note=follow_up.description,
+                     data={"follow_up_id": follow_up.id})
+        session.flush()
+        return follow_up
 
 
 def opinion_for_case(uow: UnitOfWork, *, case_id: int) -> Opinion | None:

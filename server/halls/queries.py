@@ -79,7 +79,8 @@ def get_topic(uow: UnitOfWork, *, topic_id: int, viewer_id: int | None = None) -
             attachment_ids=list(session.scalars(select(TopicAttachment.attachment_id)
                                                 .where(TopicAttachment.topic_id == topic.id)
                                                 .order_by(TopicAttachment.id))),
-            follow_ups=[{"id": f.id, "description": f.description, "opinion_id": f.opinion_id}
+            follow_ups=[{"id": f.id, "description": f.description, "opinion_id": f.opinion_id,
+                         "done_at": _iso(f.done_at)}
                         for f in session.scalars(select(TopicFollowUp).where(TopicFollowUp.topic_id == topic.id)
                                                  .order_by(TopicFollowUp.id))],
         )

@@ -30,12 +30,22 @@ class TopicAction(StrEnum):
     extend = "extend"
     conclude = "conclude"
     hide = "hide"
+    unhide = "unhide"
     pin = "pin"
     unpin = "unpin"
     reply = "reply"
     adopt = "adopt"
     make_case = "make_case"
+    follow_up_done = "follow_up_done"
 
+
+ACTION_LABELS = {
+    TopicAction.create: "创建议题", TopicAction.edit: "修改议题", TopicAction.open: "开放议题",
+    TopicAction.close: "截止议题", TopicAction.extend: "延期", TopicAction.conclude: "公布结果",
+    TopicAction.hide: "隐藏意见", TopicAction.unhide: "恢复显示意见", TopicAction.pin: "置顶意见",
+    TopicAction.unpin: "取消置顶", TopicAction.reply: "回复意见", TopicAction.adopt: "采纳意见",
+    TopicAction.make_case: "意见转为事项", TopicAction.follow_up_done: "后续事项办结",
+}
 
 STATE_LABELS = {
     TopicState.draft: "未开放",

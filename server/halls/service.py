@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from server.core.errors import InvalidTransitionError, ValidationError
+from server.core.db import lock_row
+from server.core.errors import ConflictError, InvalidTransitionError, ValidationError
 from server.core.text import clean_text
 from server.core.uow import UnitOfWork
 from server.files.models import Attachment
@@ -92,6 +93,18 @@ def _attach(session, topic: Topic, attachment_ids: Sequence[int], now: datetime)
             session.add(TopicAttachment(topic_id=topic.id, attachment_id=attachment_id, created_at=now))
 
 
+def _check_unique_title(session, street_id: int, title: str, topic_id: int | None = None) -> None:
+    """One live (draft or open) topic per title in a street: a form sent twice makes one topic. The street's
+    row is locked so that two such requests at once are decided one after the other."""
+    lock_row(session, Street, street_id, missing="街道不存在")
+    query = select(Topic.id).where(Topic.street_id == street_id, Topic.title == title,
+                                   Topic.state.in_((TopicState.draft, TopicState.open)))
+    if topic_id is not None:
+        query = query.where(Topic.id != topic_id)
+    if session.scalar(query.limit(1)) is not None:
+        raise ConflictError("本街道已有同名的议题（未开放或征集中）", details={"field": "议题标题"})
+
+
 def create_topic(uow: UnitOfWork, *, actor_id: int, title: str, background: str, closes_at: datetime,
                  opens_at: datetime | None = None, street_id: int | None = None, community_id: int | None = None,
                  attachment_ids: Sequence[int] = ()) -> Topic:
@@ -104,6 +117,7 @@ def create_topic(uow: UnitOfWork, *, actor_id: int, title: str, background: str,
         street_id, community_id = _scope(session, street_id, community_id, organizer)
         check_organizer(organizer.as_actor(), street_id)
         _check_window(opens_at, closes_at, now)
+        _check_unique_title(session, street_id, title)
         topic = Topic(title=title, background=background, street_id=street_id, community_id=community_id,
                       organizer_id=organizer.id, state=TopicState.draft, opens_at=opens_at, closes_at=closes_at,
                       created_at=now, updated_at=now)
@@ -142,6 +156,7 @@ def edit_topic(uow: UnitOfWork, *, actor_id: int, topic_id: int, title: str | No
             topic.opens_at, topic.closes_at = new_opens, new_closes
         if attachment_ids is not None:
             _attach(session, topic, attachment_ids, now)
+        _check_unique_title(session, topic.street_id, topic.title, topic.id)
         topic.updated_at = now
         record_event(session, topic, TopicAction.edit, actor.as_actor(), now)
         session.flush()

@@ -43,11 +43,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from server.audit.rules import StaffAction, StaffActor
+from server.audit.service import record_staff_action
 from server.core.errors import NotFoundError, ValidationError
 from server.core.settings import Settings
 from server.core.uow import UnitOfWork
 from server.pushes import outbox
 from server.pushes.channels import Route, routes_for_many, send_push
+from server.pushes.failures import KIND_LABELS
 from server.pushes.models import OutboxMessage
 from server.pushes.outbox import LEASE, MAX_ATTEMPTS, Lease, Outcome
 from server.pushes.states import OutboxStatus
@@ -155,14 +158,20 @@ def _attempt(gateway: WeChatGateway, item: Claimed, now: Callable[[], datetime],
         return Outcome("retry", error=f"{type(exc).__name__}: {exc}")
 
 
-def retry_dead(uow: UnitOfWork, *, outbox_id: int) -> OutboxMessage:
-    """Staff send a dead-lettered (or skipped) push again: it becomes pending now with fresh attempts."""
+def retry_dead(uow: UnitOfWork, *, outbox_id: int, actor: StaffActor | None = None) -> OutboxMessage:
+    """Staff send a dead-lettered (or skipped) push again: it becomes pending now with fresh attempts.
+    From the console (`actor`), the retry is a line of the audit log; the CLI's operator has none."""
     with uow.transaction() as session:
-        row = session.get(OutboxMessage, outbox_id)
+        row = session.get(OutboxMessage, outbox_id, with_for_update=True)
         if row is None:
             raise NotFoundError("找不到该推送")
         if row.status not in (OutboxStatus.dead, OutboxStatus.skipped):
             raise ValidationError("只能重试发送失败或被跳过的推送", details={"status": row.status})
+        if actor is not None:
+            actor.check_admin()
+            record_staff_action(session, actor, StaffAction.push_retry, uow.clock.now(), subject_type="outbox",
+                                subject_id=row.id, subject_label=f"推送 #{row.id}（{KIND_LABELS.get(row.kind, row.kind)}）",
+                                data={"status": row.status.value, "last_error": (row.last_error or "")[:200]})
         row.status, row.attempts, row.available_at, row.lease_expires_at = (
             OutboxStatus.pending, 0, uow.clock.now(), None)
         session.flush()

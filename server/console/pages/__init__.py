@@ -1,2 +1,14 @@
 """The console's pages, one module per area; importing them adds their routes and menu items."""
-from server.console.pages import cases, district, figures, home, replies, session, unit  # noqa: F401
+from server.console.pages import (  # noqa: F401
+    admin_log,
+    admin_people,
+    admin_places,
+    cases,
+    district,
+    figures,
+    halls,
+    home,
+    replies,
+    session,
+    unit,
+)
