@@ -117,7 +117,7 @@ class CaseEvent(Base):
         UniqueConstraint("case_id", "sequence"),
         # A deputy's duty record counts their forwards (several events per case: a big table).
         Index("ix_case_events_actor_id_action", "actor_id", "action"),
-        # The district's audit log reads the newest staff steps first.
+        # The roll-ups and the district's audit log read the newest steps first.
         Index("ix_case_events_created_at", "created_at"),
     )
 

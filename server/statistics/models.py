@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Date, Float, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.cases.models import Case, CaseEvent
+from server.cases.models import Case
 from server.chat.models import InboundMessage
 from server.core.column_types import JSONType
 from server.core.db import Base, UTCDateTime
@@ -98,7 +98,6 @@ class FigureWatermark(Base):
 # Indexes the roll-up's reads need on other features' tables (declared here, made by this feature's
 # migration): a day's resolutions, a day's case steps and chat messages are read by time range.
 Index("ix_cases_resolved_at", Case.__table__.c.resolved_at)
-Index("ix_case_events_created_at", CaseEvent.__table__.c.created_at)
 Index("ix_inbound_messages_received_at", InboundMessage.__table__.c.received_at)
 
 
