@@ -22,15 +22,16 @@ def test_one_sweep_job_whatever_the_number_of_cases(world, runtime, clock):
     for index in range(5):
         world.create_case(description=f"第{index}处绿化枯萎")
     scheduler = jobs.build_scheduler(runtime)
-    assert sorted(job.id for job in scheduler.get_jobs()) == ["deadlines", "dispatch", "halls", "journal", "media",
-                                                                 "street_ranking"]
+    assert sorted(job.id for job in scheduler.get_jobs()) == ["deadlines", "dispatch", "halls", "journal", "linkage",
+                                                                 "media", "street_ranking"]
     intervals = {job.id: job.trigger.interval for job in scheduler.get_jobs()}
     assert intervals == {"journal": timedelta(seconds=jobs.JOURNAL_SECONDS),
                          "deadlines": timedelta(seconds=jobs.DEADLINE_SWEEP_SECONDS),
                          "dispatch": timedelta(seconds=jobs.DISPATCH_SECONDS),
                          "halls": timedelta(seconds=jobs.HALLS_SECONDS),
                          "media": timedelta(seconds=jobs.MEDIA_SECONDS),
-                         "street_ranking": timedelta(seconds=jobs.STREET_RANKING_SECONDS)}
+                         "street_ranking": timedelta(seconds=jobs.STREET_RANKING_SECONDS),
+                         "linkage": timedelta(seconds=jobs.LINKAGE_SECONDS)}
 
 
 def test_registered_jobs_run_with_the_others_and_a_failure_is_contained(runtime, probe_job):
@@ -38,7 +39,7 @@ def test_registered_jobs_run_with_the_others_and_a_failure_is_contained(runtime,
     jobs.register_periodic("probe", lambda rt: seen.append(rt) or {"probed": True}, 30)
     jobs.register_periodic("broken", lambda rt: 1 / 0, 30)
     results = jobs.run_all_once(runtime)
-    assert list(results) == ["journal", "deadlines", "dispatch", "media", "halls", "street_ranking", "probe",
+    assert list(results) == ["journal", "deadlines", "linkage", "dispatch", "media", "halls", "street_ranking", "probe",
                              "broken"]
     assert results["probe"] == {"ok": True, "result": {"probed": True}, "seconds": results["probe"]["seconds"]}
     assert results["broken"]["ok"] is False and "ZeroDivisionError" in results["broken"]["error"]
