@@ -1,7 +1,7 @@
 """linkage tasks assignments activities suggestions
 
 Revision ID: a6c1f0d2e4b8
-Revises: 5d2e8f1a7c63
+Revises: 7a3c9e5b1d20
 Create Date: 2026-12-03 18:46:25.249723
 """
 from alembic import op
@@ -10,7 +10,7 @@ import server.core.db
 from sqlalchemy.dialects import postgresql
 
 revision = 'a6c1f0d2e4b8'
-down_revision = '5d2e8f1a7c63'
+down_revision = '7a3c9e5b1d20'
 branch_labels = None
 depends_on = None
 

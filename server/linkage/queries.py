@@ -280,6 +280,7 @@ def get_assignment(uow: UnitOfWork, *, viewer_id: int, assignment_id: int, sugge
                 "text": s.text, "case_id": s.case_id, "tracking_number": tracking.get(s.case_id),
                 "created_at": s.created_at} for s in rows],
             "report_files": [f for f in files if f["purpose"] == "report"],
+            "timeline": _timeline(session, task.id, [assignment.id]),
         }
 
 
