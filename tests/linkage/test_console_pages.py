@@ -80,7 +80,7 @@ def test_district_drafts_issues_and_a_street_works_and_is_accepted(signed_in, lk
     assert other.get(f"/console/linkage/files/{photo['id']}").status_code == 404
 
 
-def test_street_offices_cannot_open_the_district_pages(signed_in):
+def test_street_offices_cannot_open_the_district_pages(signed_in, world):
     office = signed_in("caihe-office")
     assert office.get("/console/linkage/tasks/new").status_code == 404
     assert office.post("/console/linkage/tasks/1/issue").status_code == 404
