@@ -262,7 +262,7 @@ def get_assignment(uow: UnitOfWork, *, viewer_id: int, assignment_id: int, sugge
             "task": task_summary(task, now), "report": assignment.report,
             "can_work": actor.role == Role.street_office and task.state != TaskState.closed,
             "can_review": actor.role == Role.district_committee and task.state != TaskState.closed,
-            "activities": [{
+            "activity_items": [{
                 "id": a.id, "kind": a.kind.value, "kind_label": ACTIVITY_LABELS[a.kind], "title": a.title,
                 "starts_at": a.starts_at, "starts_label": day_label(a.starts_at), "place": a.place, "note": a.note,
                 "attendance_note": a.attendance_note, "attendance_recorded_at": a.attendance_recorded_at,
@@ -273,15 +273,29 @@ def get_assignment(uow: UnitOfWork, *, viewer_id: int, assignment_id: int, sugge
             } for a in activities],
             "collection": None if topic is None else {
                 "topic_id": topic.id, "title": topic.title, "state": topic.state.value, "closes_at": topic.closes_at},
-            "suggestion_items": [{
-                "id": s.id, "author_id": s.author_id, "author_name": _author_name(names.get(s.author_id), roles.get(s.author_id)),
-                "author_role": roles.get(s.author_id).value if roles.get(s.author_id) else None,
-                "source": s.source.value, "source_label": "代表建议" if s.source.value == "deputy" else "居民意见",
-                "text": s.text, "case_id": s.case_id, "tracking_number": tracking.get(s.case_id),
-                "created_at": s.created_at} for s in rows],
+            "suggestion_items": [_suggestion(s, names, roles, tracking) for s in rows],
             "report_files": [f for f in files if f["purpose"] == "report"],
             "timeline": _timeline(session, task.id, [assignment.id]),
         }
+
+
+def _suggestion(s: LinkageSuggestion, names: dict, roles: dict, tracking: dict) -> dict[str, Any]:
+    role = roles.get(s.author_id)
+    return {"id": s.id, "author_id": s.author_id, "author_name": _author_name(names.get(s.author_id), role),
+            "author_role": role.value if role else None, "source": s.source.value,
+            "source_label": "代表建议" if s.source.value == "deputy" else "居民意见", "text": s.text,
+            "case_id": s.case_id, "tracking_number": tracking.get(s.case_id), "created_at": s.created_at}
+
+
+def get_suggestion(uow: UnitOfWork, *, suggestion_id: int) -> dict[str, Any]:
+    """One suggestion as lists show it (for the answer to the request that made it)."""
+    with uow.transaction() as session:
+        s = session.get(LinkageSuggestion, suggestion_id)
+        if s is None:
+            raise NotFoundError("找不到该建议", details={"suggestion_id": suggestion_id})
+        author = session.get(Person, s.author_id)
+        number = session.scalar(select(Case.tracking_number).where(Case.id == s.case_id)) if s.case_id else None
+        return _suggestion(s, {author.id: author.name}, {author.id: author.role}, {s.case_id: number})
 
 
 def _case_number():

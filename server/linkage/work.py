@@ -12,7 +12,13 @@ from server.cases import service as cases
 from server.cases.models import Case
 from server.cases.states import Source
 from server.core.db import insert_for, lock_row
-from server.core.errors import ConflictError, InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
+from server.core.errors import (
+    ConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from server.core.text import clean_text
 from server.core.uow import UnitOfWork
 from server.halls import outcomes as hall_outcomes

@@ -13,6 +13,7 @@ from server.core.clock import LOCAL_ZONE
 from server.linkage import service as linkage
 from server.linkage.service import Upload
 from server.pushes.models import OutboxMessage
+from tests.console.conftest import signed_in  # noqa: F401  (the console fixture, for the page tests here)
 
 TITLE = "无障碍设施提升改造专项视察"
 BRIEF = "请组织代表对辖区无障碍设施开展专项视察，同步征集居民意见，形成视察报告和意见建议清单。"

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from server.core.clock import LOCAL_ZONE
 from server.linkage import queries
-from tests.console.conftest import signed_in  # noqa: F401  (fixture)
 from tests.linkage.conftest import PDF, TITLE, png_bytes
 
 
@@ -57,7 +56,7 @@ def test_district_drafts_issues_and_a_street_works_and_is_accepted(signed_in, lk
         "author_id": lk.id("李春梅"), "text": "建议增设盲道"}).status_code == 302
     clock.advance(days=1, hours=2)
     office, district = signed_in("caihe-office"), signed_in("district")  # a day later: signed in afresh
-    activity_id = queries.get_assignment(lk.uow, viewer_id=lk.id("蔡静"), assignment_id=aid)["activities"][0]["id"]
+    activity_id = queries.get_assignment(lk.uow, viewer_id=lk.id("蔡静"), assignment_id=aid)["activity_items"][0]["id"]
     assert "记录出席情况" in office.get(f"/console/linkage/assignments/{aid}").get_data(as_text=True)
     recorded = office.post(f"/console/linkage/activities/{activity_id}/attendance?assignment={aid}", data={
         f"a{activity_id}-attended_ids": [lk.id("李春梅")], f"a{activity_id}-note": "查看坡道8处",
@@ -74,7 +73,7 @@ def test_district_drafts_issues_and_a_street_works_and_is_accepted(signed_in, lk
     assert district.post(f"/console/linkage/assignments/{aid}/review", {"decision": "accept"}).status_code == 302
     side_by_side = district.get(task_url).get_data(as_text=True)
     assert "已通过" in side_by_side and "采荷街道" in side_by_side
-    photo = queries.get_assignment(lk.uow, viewer_id=lk.id("张梦月"), assignment_id=aid)["activities"][0]["photos"][0]
+    photo = queries.get_assignment(lk.uow, viewer_id=lk.id("张梦月"), assignment_id=aid)["activity_items"][0]["photos"][0]
     assert district.get(f"/console/linkage/files/{photo['id']}").mimetype == "image/png"
     other = signed_in("hubin-office")
     assert other.get(f"/console/linkage/files/{photo['id']}").status_code == 404

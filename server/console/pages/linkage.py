@@ -224,7 +224,7 @@ def _assignment_page(assignment_id: int, status: int = 200, **forms):
     suggestion = forms.get("suggestion") or SuggestionForm(formdata=None)
     suggestion.author_id.choices = choices
     attendance = {}
-    for item in work["activities"]:
+    for item in work["activity_items"]:
         form = forms.get(f"attendance-{item['id']}") or AttendanceForm(
             formdata=None, prefix=f"a{item['id']}",
             attended_ids=[i["deputy_id"] for i in item["invitations"] if i["attended"] or (
