@@ -13,6 +13,7 @@ from server.core.clock import LOCAL_ZONE
 from server.linkage import service as linkage
 from server.linkage.service import Upload
 from server.pushes.models import OutboxMessage
+from tests.bot.conftest import bot, serve  # noqa: F401  (the whole app on a port, for the chat tests here)
 from tests.console.conftest import signed_in  # noqa: F401  (the console fixture, for the page tests here)
 
 TITLE = "无障碍设施提升改造专项视察"

@@ -9,7 +9,7 @@ import requests
 from server.demo.people import DEMO_PASSWORD
 from server.linkage import queries
 from server.linkage import service as linkage
-from tests.bot.conftest import Phone, bot, serve  # noqa: F401  (fixtures)
+from tests.bot.conftest import Phone
 
 pytestmark = pytest.mark.both_databases("the chat path: the answer is written inside the message's transaction")
 
