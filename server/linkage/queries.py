@@ -139,9 +139,11 @@ def list_tasks(uow: UnitOfWork, *, viewer_id: int, state: str | None = None, kin
             mine = select(LinkageAssignment.task_id).where(LinkageAssignment.street_id == actor.street_id)
             query = query.where(LinkageTask.id.in_(mine), LinkageTask.state != TaskState.draft)
         if state:
-            if state not in TaskState.__members__ and state not in AssignmentState.__members__:
+            # A street filters by its own assignment's state; the district by the task's (or any street's).
+            by_task = actor.role == Role.district_committee and state in TaskState.__members__
+            if not by_task and state not in AssignmentState.__members__:
                 raise ValidationError("状态不正确", details={"field": "state"})
-            if state in TaskState.__members__:
+            if by_task:
                 query = query.where(LinkageTask.state == state)
             else:
                 states = select(LinkageAssignment.task_id).where(LinkageAssignment.state == state)

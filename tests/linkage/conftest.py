@@ -15,6 +15,7 @@ from server.linkage.service import Upload
 from server.pushes.models import OutboxMessage
 from tests.bot.conftest import bot, serve  # noqa: F401  (the whole app on a port, for the chat tests here)
 from tests.console.conftest import signed_in  # noqa: F401  (the console fixture, for the page tests here)
+from tests.web.chromium import browser  # noqa: F401  (the Chromium fixture, for the page tests here)
 
 TITLE = "无障碍设施提升改造专项视察"
 BRIEF = "请组织代表对辖区无障碍设施开展专项视察，同步征集居民意见，形成视察报告和意见建议清单。"

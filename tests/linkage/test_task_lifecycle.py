@@ -165,3 +165,16 @@ def _has_unit(lk, name):
     from server.places.models import HandlingUnit
 
     return lk.count(HandlingUnit, HandlingUnit.name == name) == 1
+
+
+def test_lists_filter_by_the_viewers_kind_of_state(lk):
+    task = lk.issued(streets=("caihe", "hubin"))
+    linkage.acknowledge_assignment(lk.uow, actor_id=lk.id("胡敏"), assignment_id=lk.assignment_id(task.id, "hubin"))
+    assert queries.list_tasks(lk.uow, viewer_id=lk.id("蔡静"), state="issued")["total"] == 1  # 待签收
+    assert queries.list_tasks(lk.uow, viewer_id=lk.id("胡敏"), state="issued")["total"] == 0
+    assert queries.list_tasks(lk.uow, viewer_id=lk.id("张梦月"), state="issued")["total"] == 1  # 已交办
+    assert queries.list_tasks(lk.uow, viewer_id=lk.id("张梦月"), state="acknowledged")["total"] == 1
+    with pytest.raises(ValidationError):
+        queries.list_tasks(lk.uow, viewer_id=lk.id("蔡静"), state="closed")
+    with pytest.raises(PermissionDeniedError):
+        queries.list_tasks(lk.uow, viewer_id=lk.id("李春梅"))

@@ -36,12 +36,12 @@ from server.web.runtime import current_runtime
 DISTRICT = Role.district_committee
 OFFICE = Role.street_office
 PAGE_SIZE = 20
-STATE_COLOURS = {"draft": "grey", "issued": "blue", "closed": "green", "acknowledged": "blue",
-                 "in_progress": "blue", "submitted": "orange", "returned": "red", "accepted": "green"}
+TASK_COLOURS = {"draft": "grey", "issued": "blue", "closed": "green"}
+STATE_COLOURS = {"issued": "grey", "acknowledged": "blue", "in_progress": "blue", "submitted": "orange",
+                 "returned": "red", "accepted": "green"}
 
-menu_item(group="区街联动", label="联动任务", endpoint="console.linkage_tasks", roles={DISTRICT}, order=10)
+menu_item(group="区街联动", label="联动任务", endpoint="console.linkage_tasks", roles={DISTRICT, OFFICE}, order=10)
 menu_item(group="区街联动", label="交办新任务", endpoint="console.linkage_new", roles={DISTRICT}, order=11)
-menu_item(group="区街联动", label="我的联动任务", endpoint="console.linkage_tasks", roles={OFFICE}, order=10)
 
 
 def _choices(pairs) -> list[SelectChoice]:
@@ -58,7 +58,8 @@ class TaskForm(FlaskForm):
     title = StringField("任务标题", validators=[DataRequired("请填写任务标题"), Length(max=80)])
     brief = TextAreaField("任务要求", validators=[DataRequired("请填写任务要求"), Length(max=5000)])
     due_date = DateField("完成期限", validators=[DataRequired("请选择完成期限")])
-    street_ids = MultiCheckbox("交办街道", coerce=int, validators=[DataRequired("请至少选择一个街道")])
+    # Not DataRequired: the browser would then require every checkbox; the service says "请至少选择一个街道".
+    street_ids = MultiCheckbox("交办街道", coerce=int, validators=[Optional()])
     files = MultipleFileField("附件（PDF、Word、图片）")
 
 
@@ -71,7 +72,7 @@ class ActivityForm(FlaskForm):
     title = StringField("活动名称", validators=[DataRequired("请填写活动名称"), Length(max=80)])
     starts_at = DateTimeLocalField("活动时间", format="%Y-%m-%dT%H:%M", validators=[DataRequired("请选择活动时间")])
     place = StringField("活动地点", validators=[DataRequired("请填写活动地点"), Length(max=120)])
-    deputy_ids = MultiCheckbox("邀请代表", coerce=int, validators=[DataRequired("请至少邀请一位代表")])
+    deputy_ids = MultiCheckbox("邀请代表", coerce=int, validators=[Optional()])
     note = TextAreaField("活动说明", validators=[Optional(), Length(max=1000)])
 
 
@@ -127,8 +128,9 @@ def _fail(form: FlaskForm, exc: DomainError, fallback: str) -> None:
 
 
 @bp.app_template_filter("linkage_colour")
-def linkage_colour(state: str) -> str:
-    return STATE_COLOURS.get(state, "grey")
+def linkage_colour(state: str, of: str = "assignment") -> str:
+    """A task's state (`of="task"`) or a street's assignment state as the tag's colour (UI.md)."""
+    return (TASK_COLOURS if of == "task" else STATE_COLOURS).get(state, "grey")
 
 
 @bp.get("/linkage/tasks")
@@ -158,7 +160,7 @@ def linkage_new():
         try:
             task = linkage.create_task(_uow(), actor_id=_me(), kind=form.kind.data, title=form.title.data,
                                        brief=form.brief.data, due_date=form.due_date.data,
-                                       street_ids=form.street_ids.data, files=_uploads(form.files))
+                                       street_ids=form.street_ids.data or [], files=_uploads(form.files))
         except DomainError as exc:
             _fail(form, exc, "title")
             status = 422
@@ -288,7 +290,7 @@ def linkage_plan(assignment_id: int):
     form.deputy_ids.choices = _deputy_choices(assignment_id)
     return _act(assignment_id, form, "activity", "title", lambda: linkage.plan_activity(
         _uow(), actor_id=_me(), assignment_id=assignment_id, kind=form.kind.data, title=form.title.data,
-        starts_at=_local(form.starts_at.data), place=form.place.data, deputy_ids=form.deputy_ids.data,
+        starts_at=_local(form.starts_at.data), place=form.place.data, deputy_ids=form.deputy_ids.data or [],
         note=form.note.data), "已安排活动，受邀代表已收到通知")
 
 
