@@ -117,6 +117,7 @@ class TaskSummary(Out):
     issued_at: Timestamp | None
     closed_at: Timestamp | None
     days_left: int | None
+    overdue_days: int = Field(description="whole days past the due date while the task is issued")
 
 
 class AssignmentSummary(Out):

@@ -36,6 +36,7 @@ from server.linkage.rules import (
     AssignmentState,
     TaskState,
     days_left,
+    days_overdue,
     due_day,
     may_see_assignment,
 )
@@ -84,6 +85,7 @@ def task_summary(task: LinkageTask, now: datetime) -> dict[str, Any]:
         "state": task.state.value, "state_label": TASK_STATE_LABELS[task.state], "due_date": due_day(task.due_at),
         "due_label": due_label(task.due_at), "due_at": task.due_at, "issued_at": task.issued_at,
         "closed_at": task.closed_at, "days_left": days_left(task.due_at, now) if task.state == TaskState.issued else None,
+        "overdue_days": days_overdue(task.due_at, now) if task.state == TaskState.issued else 0,
     }
 
 

@@ -175,5 +175,10 @@ def days_left(due_at: datetime, now: datetime) -> int:
     return max(0, -int(-seconds // 86400))
 
 
+def days_overdue(due_at: datetime, now: datetime) -> int:
+    """Whole days past the due date, counted up (0 before it)."""
+    return days_left(now, due_at) if now > due_at else 0
+
+
 def on_time(first_submitted_at: datetime | None, due_at: datetime) -> bool:
     return first_submitted_at is not None and first_submitted_at <= due_at

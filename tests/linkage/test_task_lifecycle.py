@@ -178,3 +178,18 @@ def test_lists_filter_by_the_viewers_kind_of_state(lk):
         queries.list_tasks(lk.uow, viewer_id=lk.id("蔡静"), state="closed")
     with pytest.raises(PermissionDeniedError):
         queries.list_tasks(lk.uow, viewer_id=lk.id("李春梅"))
+
+
+def test_deadline_arithmetic_in_whole_days():
+    from datetime import UTC, date, datetime
+
+    from server.linkage.rules import crossed_reminders, days_left, days_overdue, due_at_for, due_day
+
+    due = due_at_for(date(2026, 12, 20))
+    assert due == datetime(2026, 12, 20, 16, 0, tzinfo=UTC) and due_day(due) == date(2026, 12, 20)
+    assert days_left(due, due - timedelta(days=2, hours=3)) == 3 and days_overdue(due, due - timedelta(hours=1)) == 0
+    assert days_overdue(due, due + timedelta(hours=1)) == 1 and days_overdue(due, due + timedelta(days=2)) == 2
+    assert crossed_reminders(due, due - timedelta(days=4)) == []
+    assert crossed_reminders(due, due - timedelta(days=2)) == [3]
+    assert crossed_reminders(due, due - timedelta(hours=5)) == [3, 1]
+    assert crossed_reminders(due, due) == [0]
