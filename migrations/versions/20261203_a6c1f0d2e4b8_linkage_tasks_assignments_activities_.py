@@ -91,7 +91,7 @@ def upgrade() -> None:
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_role', sa.Enum('resident', 'council_member', 'deputy', 'street_office', 'handling_unit', 'district_committee', 'system', name='role', native_enum=False, length=32), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
-    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('created_at', server.core.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['people.id'], name=op.f('fk_linkage_events_actor_id_people')),
     sa.ForeignKeyConstraint(['assignment_id'], ['linkage_assignments.id'], name=op.f('fk_linkage_events_assignment_id_linkage_assignments')),
