@@ -116,15 +116,18 @@ def create_task(body: CreateTaskIn):
     return task_detail(task.id, 201)
 
 
+def _upload(form: FileForm) -> list[Upload]:
+    if not isinstance(form.file, WerkzeugFile):
+        raise ValidationError("请选择要上传的文件", details={"field": "file"})
+    return [Upload(form.file.filename or "附件", form.file.stream.read(MAX_DOCUMENT_BYTES + 1))]
+
+
 @bp.post("/linkage/tasks/<int:task_id>/files", summary="为草稿添加附件（PDF、Word、图片，按内容识别，≤20 MB）",
          responses={200: TaskDetail, **errors(403, 404, 409, 413)})
 @roles(DISTRICT)
 def add_task_file(path: TaskPath, form: FileForm):
-    if not isinstance(form.file, WerkzeugFile):
-        raise ValidationError("请选择要上传的文件", details={"field": "file"})
-    data = form.file.stream.read(MAX_DOCUMENT_BYTES + 1)
     linkage.add_task_files(current_runtime().uow(), actor_id=current_person_id(), task_id=path.task_id,
-                           files=[Upload(form.file.filename or "附件", data)])
+                           files=_upload(form))
     return task_detail(path.task_id)
 
 
@@ -197,6 +200,24 @@ def record_attendance(path: ActivityPath, body: AttendanceIn):
     activity = linkage.record_attendance(current_runtime().uow(), actor_id=current_person_id(),
                                          activity_id=path.activity_id, attended_ids=body.attended_ids, note=body.note)
     return work_detail(activity.assignment_id)
+
+
+@bp.post("/linkage/activities/<int:activity_id>/photos", summary="上传活动现场照片（活动开始后）",
+         responses={200: AssignmentDetail, **errors(403, 404, 409, 413)})
+@roles(Role.street_office)
+def add_photo(path: ActivityPath, form: FileForm):
+    activity = linkage.add_activity_photos(current_runtime().uow(), actor_id=current_person_id(),
+                                           activity_id=path.activity_id, photos=_upload(form))
+    return work_detail(activity.assignment_id)
+
+
+@bp.post("/linkage/assignments/<int:assignment_id>/files", summary="上传成果附件（PDF、Word、图片）",
+         responses={200: AssignmentDetail, **errors(403, 404, 409, 413)})
+@roles(Role.street_office)
+def add_result_file(path: AssignmentPath, form: FileForm):
+    linkage.add_result_files(current_runtime().uow(), actor_id=current_person_id(), assignment_id=path.assignment_id,
+                             files=_upload(form))
+    return work_detail(path.assignment_id)
 
 
 @bp.post("/linkage/assignments/<int:assignment_id>/collection", summary="开启居民意见征集（议事厅议题）",
@@ -291,5 +312,5 @@ def get_file(path: FilePath):
 
 @bp.before_request
 def _limit_upload_size():
-    if request.endpoint == f"{bp.name}.add_task_file":
+    if request.endpoint in {f"{bp.name}.{name}" for name in ("add_task_file", "add_photo", "add_result_file")}:
         request.max_content_length = MAX_DOCUMENT_BYTES + 64 * 1024

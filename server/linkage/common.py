@@ -91,11 +91,14 @@ def due_label(due_at: datetime) -> str:
 
 
 def add_files(uow: UnitOfWork, session: Session, task_id: int, purpose: str, files: Sequence[Upload], now: datetime,
-              *, assignment_id: int | None = None, activity_id: int | None = None) -> list[LinkageFile]:
+              *, assignment_id: int | None = None, activity_id: int | None = None,
+              images_only: bool = False) -> list[LinkageFile]:
     """Check every file by its content first (a bad one changes nothing), then keep them with their names."""
     if len(files) > MAX_FILES:
         raise ValidationError(f"一次最多上传 {MAX_FILES} 个文件", details={"field": "files"})
     stored = [(store_file(uow, upload.data), upload.filename) for upload in files]
+    if images_only and any(not attachment.content_type.startswith("image/") for attachment, _ in stored):
+        raise ValidationError("现场照片只支持 JPEG、PNG、WebP 图片", details={"field": "photos"})
     rows = [LinkageFile(task_id=task_id, assignment_id=assignment_id, activity_id=activity_id,
                         attachment_id=attachment.id, purpose=purpose,
                         filename=clean_filename(filename, attachment.content_type), created_at=now)

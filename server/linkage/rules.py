@@ -72,6 +72,7 @@ class LinkageAction(StrEnum):
     open_collection = "open_collection"
     add_suggestion = "add_suggestion"
     make_case = "make_case"
+    add_files = "add_files"
     submit = "submit"
     resubmit = "resubmit"
     accept = "accept"
@@ -94,7 +95,7 @@ ACTION_LABELS = {
     LinkageAction.acknowledge: "签收", LinkageAction.plan_activity: "安排活动",
     LinkageAction.answer_invitation: "答复邀请", LinkageAction.record_attendance: "记录出席",
     LinkageAction.open_collection: "开启意见征集", LinkageAction.add_suggestion: "录入建议",
-    LinkageAction.make_case: "建议转为民情民意", LinkageAction.submit: "提交成果",
+    LinkageAction.make_case: "建议转为民情民意", LinkageAction.add_files: "上传附件", LinkageAction.submit: "提交成果",
     LinkageAction.resubmit: "修改后重新提交", LinkageAction.accept: "审核通过", LinkageAction.return_: "退回修改",
     LinkageAction.close: "任务办结", LinkageAction.remind: "到期提醒", LinkageAction.overdue: "逾期",
 }
@@ -107,6 +108,7 @@ TRANSITIONS: dict[LinkageAction, tuple[frozenset[AssignmentState], AssignmentSta
     LinkageAction.record_attendance: (WORKING, None),
     LinkageAction.open_collection: (WORKING, AssignmentState.in_progress),
     LinkageAction.add_suggestion: (WORKING, None),
+    LinkageAction.add_files: (WORKING, None),
     LinkageAction.make_case: (WORKING | {AssignmentState.submitted, AssignmentState.accepted}, None),
     LinkageAction.submit: (frozenset({AssignmentState.acknowledged, AssignmentState.in_progress}),
                            AssignmentState.submitted),

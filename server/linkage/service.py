@@ -43,6 +43,8 @@ from server.linkage.rules import (
 )
 from server.linkage.work import (
     acknowledge_assignment,
+    add_activity_photos,
+    add_result_files,
     add_suggestion,
     answer_invitation,
     collect_hall_opinions,
@@ -57,7 +59,7 @@ from server.places.models import Street
 from server.pushes.states import OutboxKind
 
 __all__ = [
-    "Upload", "accept_results", "acknowledge_assignment", "add_suggestion", "add_task_files", "answer_invitation",
+    "Upload", "accept_results", "acknowledge_assignment", "add_activity_photos", "add_result_files", "add_suggestion", "add_task_files", "answer_invitation",
     "close_task", "collect_hall_opinions", "create_task", "edit_task", "issue_task", "make_case_from_suggestion",
     "open_collection", "plan_activity", "record_attendance", "return_results", "submit_results",
 ]

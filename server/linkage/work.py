@@ -123,6 +123,11 @@ def plan_activity(uow: UnitOfWork, *, actor_id: int, assignment_id: int, kind: A
         if starts_at <= now:
             raise ValidationError("活动时间须晚于现在", details={"field": "starts_at"})
         deputies = _deputies(session, deputy_ids)
+        same = session.scalar(select(LinkageActivity.id).where(
+            LinkageActivity.assignment_id == assignment.id, LinkageActivity.kind == activity_kind,
+            LinkageActivity.title == title, LinkageActivity.starts_at == starts_at))
+        if same is not None:  # a form sent twice, or two clerks at once: one activity, one push each
+            raise ConflictError("该活动已安排", details={"activity_id": same})
         _street_step(session, actor, assignment, task, LinkageAction.plan_activity, now,
                      note=f"{ACTIVITY_LABELS[activity_kind]}：{title}",
                      data={"deputy_ids": [d.id for d in deputies], "starts_at": starts_at.isoformat()})
@@ -189,7 +194,8 @@ def record_attendance(uow: UnitOfWork, *, actor_id: int, activity_id: int, atten
         for invitation in invitations:
             invitation.attended = invitation.deputy_id in came
         activity.attendance_note, activity.attendance_recorded_at = note, now
-        add_files(uow, session, task.id, "attendance", photos, now, assignment_id=assignment.id, activity_id=activity.id)
+        add_files(uow, session, task.id, "attendance", photos, now, assignment_id=assignment.id, activity_id=activity.id,
+                  images_only=True)
         session.flush()
         return activity
 
@@ -251,6 +257,11 @@ def add_suggestion(uow: UnitOfWork, *, actor_id: int, assignment_id: int, text: 
         author = _author(session, actor, assignment, author_id)
         text = clean_text(text, field="建议内容", limit=MAX_SUGGESTION)
         check_open(task)
+        same = session.scalar(select(LinkageSuggestion.id).where(
+            LinkageSuggestion.assignment_id == assignment.id, LinkageSuggestion.author_id == author.id,
+            LinkageSuggestion.text == text))
+        if same is not None:
+            raise ConflictError("该建议已录入", details={"suggestion_id": same})
         assignment.state = next_state(LinkageAction.add_suggestion, assignment.state)
         assignment.updated_at = now
         suggestion = LinkageSuggestion(assignment_id=assignment.id, author_id=author.id, source=SuggestionSource.deputy,
@@ -330,6 +341,42 @@ def make_case_from_suggestion(uow: UnitOfWork, *, actor_id: int, suggestion_id: 
                                                       "tracking_number": case.tracking_number})
         session.flush()
         return case
+
+
+def add_result_files(uow: UnitOfWork, *, actor_id: int, assignment_id: int,
+                     files: Sequence[Upload]) -> LinkageAssignment:
+    """Attach files to the street's results while it works on them (before submitting, or after a return)."""
+    if not files:
+        raise ValidationError("请选择要上传的文件", details={"field": "files"})
+    with uow.transaction() as session:
+        now = uow.clock.now()
+        actor = load_person(session, actor_id).as_actor()
+        assignment, task = _scoped(session, actor, assignment_id)
+        rows = add_files(uow, session, task.id, "report", files, now, assignment_id=assignment.id)
+        _street_step(session, actor, assignment, task, LinkageAction.add_files, now,
+                     note="、".join(row.filename for row in rows))
+        session.flush()
+        return assignment
+
+
+def add_activity_photos(uow: UnitOfWork, *, actor_id: int, activity_id: int, photos: Sequence[Upload]) -> LinkageActivity:
+    """Photos of an activity that has taken place (images only)."""
+    if not photos:
+        raise ValidationError("请选择要上传的照片", details={"field": "photos"})
+    with uow.transaction() as session:
+        now = uow.clock.now()
+        actor = load_person(session, actor_id).as_actor()
+        activity = session.get(LinkageActivity, activity_id)
+        if activity is None:
+            raise NotFoundError("找不到该活动", details={"activity_id": activity_id})
+        assignment, task = _scoped(session, actor, activity.assignment_id)
+        if activity.starts_at > now:
+            raise ValidationError("活动尚未开始，不能上传现场照片", details={"field": "photos"})
+        rows = add_files(uow, session, task.id, "attendance", photos, now, assignment_id=assignment.id,
+                         activity_id=activity.id, images_only=True)
+        _street_step(session, actor, assignment, task, LinkageAction.add_files, now,
+                     note=f"{activity.title}：现场照片 {len(rows)} 张", data={"activity_id": activity.id})
+        return activity
 
 
 def submit_results(uow: UnitOfWork, *, actor_id: int, assignment_id: int, report: str,

@@ -9,7 +9,7 @@ import pytest
 
 from server.core.clock import LOCAL_ZONE
 from server.linkage.models import LinkageSuggestion, LinkageTask
-from tests.linkage.conftest import PDF, TITLE
+from tests.linkage.conftest import PDF, TITLE, png_bytes
 
 
 @pytest.fixture
@@ -77,6 +77,14 @@ def test_the_whole_task_over_http(sign_in, lk, world, clock):
     assert sign_in("严民强").post(f"/linkage/assignments/{aid}/suggestions", json={"text": "x"}).status_code == 404
     assert office.post(f"/linkage/assignments/{aid}/collection",
                        json={"closes_at": _iso(clock.now() + timedelta(days=5))}).status_code == 200
+    assert deputy.post(f"/linkage/assignments/{aid}/suggestions", json={"text": "坡道坡度需逐一复核"}).status_code == 409
+    activity_id = planned.get_json()["activity_items"][0]["id"]
+    early = office.post(f"/linkage/activities/{activity_id}/photos", data={"file": (io.BytesIO(png_bytes()), "现场.png")},
+                        content_type="multipart/form-data")
+    assert early.status_code == 422  # the inspection has not taken place yet
+    report_file = office.post(f"/linkage/assignments/{aid}/files", data={"file": (io.BytesIO(PDF), "报告.pdf")},
+                              content_type="multipart/form-data")
+    assert [f["filename"] for f in report_file.get_json()["report_files"]] == ["报告.pdf"]
     made = office.post(f"/linkage/suggestions/{suggestion.get_json()['id']}/case", json={})
     assert made.status_code == 201 and made.get_json()["tracking_number"].startswith("MY-")
     assert office.post(f"/linkage/suggestions/{suggestion.get_json()['id']}/case", json={}).status_code == 409
