@@ -55,7 +55,6 @@ def test_issue_plan_collect_submit_accept_in_chromium(live_server, world, browse
     district.screenshot(path=str(tmp_path / "linkage-new-1366.png"), full_page=True)
     district.click("form.card button[type=submit]")
     district.wait_for_load_state()
-    district.screenshot(path=str(tmp_path / "linkage-new-after-1366.png"), full_page=True)
     assert "已保存草稿" in flash(district)
     district.click("button:has-text('交办')")
     district.wait_for_load_state()
@@ -71,6 +70,7 @@ def test_issue_plan_collect_submit_accept_in_chromium(live_server, world, browse
     office.click("button:has-text('签收')")
     office.wait_for_load_state()
     assert flash(office) == "已签收"
+    office.screenshot(path=str(tmp_path / "linkage-assignment-forms-1366.png"), full_page=True)
     office.select_option("select[name=kind]", "inspection")
     office.fill("#activities input[name=title]", "无障碍设施专项视察")
     office.fill("input[name=place]", "采荷街道办事处一楼会议室")
