@@ -96,6 +96,7 @@ def _builtin_jobs() -> list[PeriodicJob]:
     return [
         PeriodicJob("journal", replay_journal_job, JOURNAL_SECONDS),
         PeriodicJob("deadlines", sweep_deadlines_job, DEADLINE_SWEEP_SECONDS),
+        PeriodicJob("linkage", linkage_deadlines_job, LINKAGE_SECONDS),
         PeriodicJob("dispatch", dispatch_outbox_job, DISPATCH_SECONDS),
         PeriodicJob("media", fetch_media_job, MEDIA_SECONDS),
         PeriodicJob("halls", halls_schedule_job, HALLS_SECONDS),
@@ -116,6 +117,16 @@ def halls_schedule_job(runtime: Runtime) -> dict[str, Any]:
     from server.halls.service import run_hall_schedule
 
     return run_hall_schedule(runtime.uow())
+
+
+LINKAGE_SECONDS = 300  # due dates are whole days: a reminder five minutes late is on time
+
+
+def linkage_deadlines_job(runtime: Runtime) -> dict[str, Any]:
+    """区街联动: reminders 3 days and 1 day before a task's due date, then the overdue flag."""
+    from server.linkage.jobs import sweep_linkage_deadlines
+
+    return sweep_linkage_deadlines(runtime.uow())
 
 
 def figures_job(runtime: Runtime) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from server.cases.tracking import find_tracking_number
 from server.chat import choices, events, halls, queries, reports, staff, texts
 from server.chat.context import Chat, Reply
 from server.core.errors import DomainError
+from server.linkage import replies as linkage_replies
 from server.people.rules import RESIDENT_ROLES, Role
 
 HELP_WORDS = frozenset({"帮助", "菜单", "help", "?", "？", "功能", "怎么用", "更多"})
@@ -28,15 +29,18 @@ THANKS = frozenset({"谢谢", "谢谢你", "谢谢您", "感谢", "多谢", "辛
 PARTICLES = "呀啊呢吧哦噢哈啦嘛喔咯哇了的"
 # The menu's labels typed as text do what the menu does.
 MENU_LABELS = {"我要反映": "REPORT", "我的进度": "MY_CASES", "议事厅": "TOPICS", "我的反映": "MY_CASES"}
-COMMAND_RE = re.compile(r"^(查询|进度|议题|绑定|待接收|接收|转交|待研判|流转|退回|待办|办结|反映)\s*(.*)$", re.DOTALL)
+COMMAND_RE = re.compile(r"^(查询|进度|议题|绑定|待接收|接收|转交|待研判|流转|退回|待办|办结|反映|不参加|参加|邀请)\s*(.*)$",
+                        re.DOTALL)
 ROLE_WORDS: dict[str, frozenset[Role]] = {
     "待接收": frozenset({Role.deputy}), "接收": frozenset({Role.deputy}), "转交": frozenset({Role.deputy}),
     "待研判": frozenset({Role.street_office, Role.district_committee}),
     "流转": frozenset({Role.street_office, Role.district_committee}), "退回": frozenset({Role.street_office}),
     "待办": frozenset({Role.handling_unit, Role.district_committee}), "办结": frozenset({Role.handling_unit}),
+    "参加": frozenset({Role.deputy}), "不参加": frozenset({Role.deputy}), "邀请": frozenset({Role.deputy}),
 }
 WHO = {"待接收": "人大代表", "接收": "人大代表", "转交": "人大代表", "待研判": "街道人大办", "流转": "街道人大办",
-       "退回": "街道人大办", "待办": "承办单位", "办结": "承办单位"}
+       "退回": "街道人大办", "待办": "承办单位", "办结": "承办单位", "参加": "人大代表", "不参加": "人大代表",
+       "邀请": "人大代表"}
 
 
 def _bare(text: str) -> str:
@@ -134,9 +138,22 @@ def _command(chat: Chat, word: str, rest: str) -> Reply | None:
         return staff.bind(chat, rest)
     if word in ("待接收", "待研判", "待办"):
         return staff.show_queue(chat)
+    if word in ("参加", "不参加", "邀请"):
+        return _invitation(chat, word, rest)
     handler = {"接收": staff.accept, "转交": staff.forward, "流转": staff.route, "退回": staff.reject,
                "办结": staff.resolve}[word]
     return handler(chat, rest)
+
+
+def _invitation(chat: Chat, word: str, rest: str) -> Reply:
+    """区街联动: a deputy's invitations (邀请) and answers (参加 N / 不参加 N)."""
+    try:
+        if word == "邀请":
+            return Reply(linkage_replies.invitations_text(chat.uow, deputy_id=chat.staff.id))
+        return Reply(chat.attempt(linkage_replies.answer_in_chat, deputy_id=chat.staff.id, attend=word == "参加",
+                                  rest=rest))
+    except DomainError as exc:
+        return Reply(exc.message)
 
 
 def rate_latest(chat: Chat, satisfaction: Satisfaction) -> Reply:

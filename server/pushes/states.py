@@ -36,6 +36,14 @@ class OutboxKind(StrEnum):
     topic_closing = "topic_closing"
     topic_concluded = "topic_concluded"
     opinion_replied = "opinion_replied"
+    # 区街联动 (server.linkage): to street offices, invited deputies and the district committee.
+    linkage_issued = "linkage_issued"
+    linkage_invited = "linkage_invited"
+    linkage_submitted = "linkage_submitted"
+    linkage_returned = "linkage_returned"
+    linkage_accepted = "linkage_accepted"
+    linkage_reminder = "linkage_reminder"
+    linkage_overdue = "linkage_overdue"
     # To the resident who reported: what happened to their case (customer-service message in the 48 h
     # window, else a template message).
     report_accepted = "report_accepted"

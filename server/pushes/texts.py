@@ -159,3 +159,44 @@ def ranking_published(payload: Payload) -> str:
 
 TEXTS[ranking_published.__name__] = ranking_published
 TITLES[ranking_published.__name__] = "赛马晾晒结果"
+def linkage_issued(payload: Payload) -> str:
+    return (f"区人大常委会交办{_get(payload, 'kind_label', '联动任务')}：{_get(payload, 'task_title', '联动任务')}\n"
+            f"完成期限：{_get(payload, 'due_date', '见任务')}。请登录治理端签收并组织办理。")
+
+
+def linkage_invited(payload: Payload) -> str:
+    return (f"邀请您参加{_get(payload, 'activity_label', '活动')}：{_get(payload, 'activity_title', '联动活动')}\n"
+            f"时间：{_get(payload, 'starts_at', '待定')}\n地点：{_get(payload, 'place', '待定')}\n"
+            f"请回复“参加 {_get(payload, 'invitation_id', '?')}”或“不参加 {_get(payload, 'invitation_id', '?')}”。")
+
+
+def linkage_submitted(payload: Payload) -> str:
+    return (f"{_get(payload, 'street_name', '街道')}已提交联动任务“{_get(payload, 'task_title', '联动任务')}”的办理成果"
+            f"（建议 {_get(payload, 'suggestions', '0')} 条），请审核。")
+
+
+def linkage_returned(payload: Payload) -> str:
+    return (f"联动任务“{_get(payload, 'task_title', '联动任务')}”的办理成果被退回修改。\n"
+            f"意见：{_get(payload, 'comment', '请查看任务页')}")
+
+
+def linkage_accepted(payload: Payload) -> str:
+    return f"联动任务“{_get(payload, 'task_title', '联动任务')}”的办理成果已审核通过，感谢支持。"
+
+
+def linkage_reminder(payload: Payload) -> str:
+    return (f"到期提醒：联动任务“{_get(payload, 'task_title', '联动任务')}”将于{_get(payload, 'due_date', '近日')}到期，"
+            f"还剩 {_get(payload, 'days_left', '?')} 天，请尽快提交办理成果。")
+
+
+def linkage_overdue(payload: Payload) -> str:
+    return (f"{_get(payload, 'street_name', '街道')}的联动任务“{_get(payload, 'task_title', '联动任务')}”"
+            f"已超过完成期限（{_get(payload, 'due_date', '?')}）仍未提交，已标记逾期。")
+
+
+for _linkage_text, _linkage_title in ((linkage_issued, "联动任务交办"), (linkage_invited, "活动邀请"),
+                                      (linkage_submitted, "联动任务待审核"), (linkage_returned, "联动任务退回修改"),
+                                      (linkage_accepted, "联动任务审核通过"), (linkage_reminder, "联动任务到期提醒"),
+                                      (linkage_overdue, "联动任务逾期")):
+    TEXTS[_linkage_text.__name__] = _linkage_text
+    TITLES[_linkage_text.__name__] = _linkage_title

@@ -34,6 +34,14 @@ PAYLOADS = {
     "report_reopened": {"tracking_number": "MY-20261128-0001", "unit_name": "湖滨街道公共管理办公室"},
     "ranking_published": {"month": "2026年11月", "subject": "湖滨街道", "rank": 2, "change": "较上月上升1位",
                           "score": "92.5"},
+    "linkage_issued": {"task_title": "无障碍设施提升改造专项视察", "kind_label": "任务交办", "due_date": "12月20日"},
+    "linkage_invited": {"activity_label": "视察", "activity_title": "无障碍设施专项视察", "starts_at": "12月8日 09:30",
+                        "place": "采荷街道办事处", "invitation_id": 12},
+    "linkage_submitted": {"street_name": "采荷街道", "task_title": "无障碍设施提升改造专项视察", "suggestions": 52},
+    "linkage_returned": {"task_title": "无障碍设施提升改造专项视察", "comment": "请补充整改建议的责任单位"},
+    "linkage_accepted": {"task_title": "无障碍设施提升改造专项视察"},
+    "linkage_reminder": {"task_title": "无障碍设施提升改造专项视察", "due_date": "12月20日", "days_left": 3},
+    "linkage_overdue": {"street_name": "采荷街道", "task_title": "无障碍设施提升改造专项视察", "due_date": "12月20日"},
 }
 CASE_ENGINE_KINDS = {"case_submitted", "case_accepted", "case_auto_forwarded", "case_routed", "case_resolved",
                      "case_reopened", "case_rejected", "case_merged", "case_escalated"}

@@ -8,6 +8,7 @@ from server.console.pages import (  # noqa: F401
     figures,
     halls,
     home,
+    linkage,
     replies,
     session,
     unit,
