@@ -4,8 +4,8 @@ from server.cases import models as cases  # noqa: F401
 from server.chat import models as chat  # noqa: F401
 from server.files import models as files  # noqa: F401
 from server.halls import models as halls  # noqa: F401
-from server.operations import models as operations  # noqa: F401
 from server.linkage import models as linkage  # noqa: F401
+from server.operations import models as operations  # noqa: F401
 from server.people import models as people  # noqa: F401
 from server.places import models as places  # noqa: F401
 from server.privacy import models as privacy  # noqa: F401
