@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from server.cases.masking import mask_personal
 from server.cases.models import Case, CaseAttachment
 from server.cases.states import STATE_LABELS
 from server.core.clock import LOCAL_ZONE
 from server.core.errors import NotFoundError
+from server.core.masking import mask_personal
 from server.core.uow import UnitOfWork
 from server.files.models import Attachment
 from server.places.models import Category, Community, HandlingUnit, Street

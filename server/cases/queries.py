@@ -13,12 +13,12 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from server.cases import duplicates
-from server.cases.masking import mask_personal
 from server.cases.models import Case, CaseAssistingUnit, CaseAttachment, CaseEvent
 from server.cases.rules import ACTION_LABELS, INTERNAL_ACTIONS
 from server.cases.service import load_actor
 from server.cases.states import OPEN_STATES, STATE_LABELS, CaseAction, CaseState, Holder, Satisfaction
 from server.core.errors import NotFoundError
+from server.core.masking import mask_personal
 from server.core.uow import UnitOfWork
 from server.files.models import Attachment, AttachmentUpload
 from server.people.models import Person

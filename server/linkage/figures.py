@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import and_, func, or_, select
 
+from server.core.figures import Figure, ModuleFigures, Period
 from server.core.uow import UnitOfWork
 from server.linkage.models import LinkageAssignment, LinkageSuggestion, LinkageTask
 from server.linkage.rules import OWING, TaskState
-from server.statistics.modules import Figure, ModuleFigures, Period
 
 
 def module_figures(uow: UnitOfWork, period: Period, street_id: int | None = None) -> ModuleFigures:

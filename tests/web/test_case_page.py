@@ -10,8 +10,8 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from server.cases import service as cases
-from server.cases.masking import mask_personal
 from server.cases.public import case_id_from_token, public_link, public_token
+from server.core.masking import mask_personal
 from server.core.settings import Settings
 from server.files import service as files
 from server.pushes.models import OutboxMessage
