@@ -99,7 +99,18 @@ def _builtin_jobs() -> list[PeriodicJob]:
         PeriodicJob("media", fetch_media_job, MEDIA_SECONDS),
         PeriodicJob("halls", halls_schedule_job, HALLS_SECONDS),
         PeriodicJob("street_ranking", street_ranking_job, STREET_RANKING_SECONDS),
+        PeriodicJob("receptions", receptions_job, RECEPTIONS_SECONDS),
     ]
+
+
+RECEPTIONS_SECONDS = 300
+
+
+def receptions_job(runtime: Runtime) -> dict[str, Any]:
+    """The day-before reminders of deputies' reception days (server.deputies.jobs)."""
+    from server.deputies.jobs import remind_receptions
+
+    return remind_receptions(runtime.uow())
 
 
 def halls_schedule_job(runtime: Runtime) -> dict[str, Any]:

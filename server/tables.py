@@ -1,6 +1,7 @@
 """Every feature's tables on one `Base.metadata`: imported once by `server` so mappers can resolve each other."""
 from server.cases import models as cases  # noqa: F401
 from server.chat import models as chat  # noqa: F401
+from server.deputies import models as deputies  # noqa: F401
 from server.files import models as files  # noqa: F401
 from server.halls import models as halls  # noqa: F401
 from server.people import models as people  # noqa: F401

@@ -16,12 +16,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TOP_PACKAGES = ("server", "bot", "miniapp_api")
-FEATURES = ("cases", "chat", "files", "halls", "people", "places", "pushes", "statistics")
+FEATURES = ("cases", "chat", "deputies", "files", "halls", "people", "places", "pushes", "statistics")
 INNER = ("core", "wechat", *FEATURES)  # what entry points build on
 ENTRY_POINTS = ("bot", "miniapp_api", "server.web", "server.sandbox", "server.cli", "server.jobs", "server.console")
 PURE_MODULES = ("server/cases/rules.py", "server/cases/states.py", "server/cases/deadlines.py",
                 "server/cases/tracking.py", "server/halls/rules.py", "server/people/rules.py",
-                "server/places/rules.py", "server/cases/duplicates.py")
+                "server/places/rules.py", "server/cases/duplicates.py", "server/deputies/rules.py")
 MAX_MODULES_PER_FOLDER = 15
 
 

@@ -37,6 +37,11 @@ class OutboxKind(StrEnum):
     report_accepted = "report_accepted"
     report_routed = "report_routed"
     report_reopened = "report_reopened"
+    # Deputy work (server.deputies): reception days to subscribed residents, bookers and deputies on duty.
+    reception_published = "reception_published"
+    reception_duty = "reception_duty"
+    reception_reminder = "reception_reminder"
+    reception_cancelled = "reception_cancelled"
     # The answer to a message journalled while the database was down (server.chat.journal).
     inbound_reply = "inbound_reply"
     # Not a push: a photo a resident sent by chat, fetched by the chat's media job (server.chat.media);

@@ -23,14 +23,15 @@ def test_one_sweep_job_whatever_the_number_of_cases(world, runtime, clock):
         world.create_case(description=f"第{index}处绿化枯萎")
     scheduler = jobs.build_scheduler(runtime)
     assert sorted(job.id for job in scheduler.get_jobs()) == ["deadlines", "dispatch", "halls", "journal", "media",
-                                                                 "street_ranking"]
+                                                                 "receptions", "street_ranking"]
     intervals = {job.id: job.trigger.interval for job in scheduler.get_jobs()}
     assert intervals == {"journal": timedelta(seconds=jobs.JOURNAL_SECONDS),
                          "deadlines": timedelta(seconds=jobs.DEADLINE_SWEEP_SECONDS),
                          "dispatch": timedelta(seconds=jobs.DISPATCH_SECONDS),
                          "halls": timedelta(seconds=jobs.HALLS_SECONDS),
                          "media": timedelta(seconds=jobs.MEDIA_SECONDS),
-                         "street_ranking": timedelta(seconds=jobs.STREET_RANKING_SECONDS)}
+                         "street_ranking": timedelta(seconds=jobs.STREET_RANKING_SECONDS),
+                         "receptions": timedelta(seconds=jobs.RECEPTIONS_SECONDS)}
 
 
 def test_registered_jobs_run_with_the_others_and_a_failure_is_contained(runtime, probe_job):

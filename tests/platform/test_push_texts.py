@@ -28,6 +28,13 @@ PAYLOADS = {
     "report_routed": {"tracking_number": "MY-20261128-0001", "unit_name": "湖滨街道公共管理办公室",
                       "deadline": "12月01日09:00"},
     "report_reopened": {"tracking_number": "MY-20261128-0001", "unit_name": "湖滨街道公共管理办公室"},
+    "reception_published": {"when": "12月5日 09:00-11:30", "station": "湖滨街道代表联络站", "address": "东坡路8号",
+                            "deputies": "严民强、周立群", "topic": "老旧小区加装电梯"},
+    "reception_duty": {"when": "12月5日 09:00-11:30", "station": "湖滨街道代表联络站", "address": "东坡路8号"},
+    "reception_reminder": {"when": "12月5日 09:00-11:30", "station": "湖滨街道代表联络站", "address": "东坡路8号",
+                           "who": "您预约的时段是 09:30"},
+    "reception_cancelled": {"when": "12月5日 09:00-11:30", "station": "湖滨街道代表联络站", "address": "东坡路8号",
+                            "reason": "代表参加区人代会"},
 }
 CASE_ENGINE_KINDS = {"case_submitted", "case_accepted", "case_auto_forwarded", "case_routed", "case_resolved",
                      "case_reopened", "case_rejected", "case_merged", "case_escalated"}
