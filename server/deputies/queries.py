@@ -272,3 +272,9 @@ def is_subscribed(uow: UnitOfWork, *, person_id: int) -> bool:
     with uow.transaction() as session:
         return session.scalar(select(ReceptionSubscription.id).where(
             ReceptionSubscription.person_id == person_id)) is not None
+
+
+def street_name(uow: UnitOfWork, street_id: int) -> str | None:
+    with uow.transaction() as session:
+        street = session.get(Street, street_id)
+        return street.name if street else None
