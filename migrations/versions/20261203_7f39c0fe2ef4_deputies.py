@@ -1,7 +1,7 @@
 """deputies: contact stations, profiles, reception days, duty entries and weights
 
 Revision ID: 7f39c0fe2ef4
-Revises: 5d2e8f1a7c63
+Revises: 7a3c9e5b1d20
 Create Date: 2026-12-03 18:50:00.000000
 """
 from alembic import op
@@ -10,7 +10,7 @@ import server.core.db
 from sqlalchemy.dialects import postgresql
 
 revision = '7f39c0fe2ef4'
-down_revision = '5d2e8f1a7c63'
+down_revision = '7a3c9e5b1d20'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,8 @@
 """Sign-in: WeChat mini-program login, staff password login, refresh, logout."""
 from __future__ import annotations
 
+from flask import request
+
 from miniapp_api.auth import current_principal
 from miniapp_api.blueprint import MinyiBlueprint
 from miniapp_api.errors import errors
@@ -31,10 +33,11 @@ def login(body: WechatLoginIn):
     return _tokens(api_sessions.login_with_wechat(rt.uow(), wechat=rt.wechat, code=body.code))
 
 
-@public.post("/auth/password", summary="工作人员账号密码登录", responses={200: TokensOut, **errors(401)})
+@public.post("/auth/password", summary="工作人员账号密码登录（连续失败将限时锁定）",
+             responses={200: TokensOut, **errors(401, 429)})
 def password_login(body: PasswordLoginIn):
     return _tokens(api_sessions.login_with_password(current_runtime().uow(), username=body.username,
-                                                    password=body.password))
+                                                    password=body.password, address=request.remote_addr))
 
 
 @public.post("/auth/refresh", summary="用刷新令牌换取新令牌（旧刷新令牌作废）", responses={200: TokensOut, **errors(401)})

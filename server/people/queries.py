@@ -35,3 +35,16 @@ def describe_person(uow: UnitOfWork, person_id: int) -> dict[str, Any]:
                 "role_label": ROLE_LABELS[person.role], "phone": person.phone,
                 "street": ref(Street, person.street_id), "community": ref(Community, person.community_id),
                 "handling_unit": ref(HandlingUnit, person.handling_unit_id)}
+
+
+def list_accounts(uow: UnitOfWork, *, limit: int = 200) -> list[dict[str, Any]]:
+    """People who sign in with a username (staff and deputies): username, name, role and scope names."""
+    with uow.transaction() as session:
+        rows = session.execute(
+            select(Person.username, Person.name, Person.role, Street.name, HandlingUnit.name)
+            .outerjoin(Street, Street.id == Person.street_id)
+            .outerjoin(HandlingUnit, HandlingUnit.id == Person.handling_unit_id)
+            .where(Person.username.is_not(None), Person.is_active.is_(True))
+            .order_by(Person.role, Street.id, Person.id).limit(limit))
+        return [{"username": username, "name": name, "role": role.value, "role_label": ROLE_LABELS[role],
+                 "street": street, "unit": unit} for username, name, role, street, unit in rows]

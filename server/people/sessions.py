@@ -15,11 +15,13 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from server.core.errors import DomainError
+from server.core.errors import DomainError, NotFoundError
 from server.core.uow import UnitOfWork
 from server.people.models import ApiSession, Person, WechatIdentity
 from server.people.passwords import password_matches
 from server.people.rules import Actor, Role
+from server.people.throttle import check_not_blocked, forget_failures, record_failure
+from server.people.throttle_rules import account_key, address_key
 from server.wechat.errors import WeChatError, WeChatPermanentError
 
 ACCESS_TTL = timedelta(hours=2)
@@ -57,6 +59,7 @@ class IssuedTokens:
     expires_at: datetime
     person: Person
     created: bool = False
+    session_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def _issue(uow: UnitOfWork, api_session: ApiSession, person: Person, now: dateti
     api_session.refreshed_at = now
     expires_at = now + ACCESS_TTL
     access_token = _serializer(uow).dumps({"sid": api_session.id, "exp": int(expires_at.timestamp())})
-    return IssuedTokens(access_token, refresh_token, expires_at, person, created)
+    return IssuedTokens(access_token, refresh_token, expires_at, person, created, api_session.id)
 
 
 def start_session(uow: UnitOfWork, *, person_id: int, method: str, openid: str | None = None,
@@ -110,15 +113,25 @@ def start_session(uow: UnitOfWork, *, person_id: int, method: str, openid: str |
         return _issue(uow, api_session, person, now, created)
 
 
-def login_with_password(uow: UnitOfWork, *, username: str, password: str) -> IssuedTokens:
-    """Staff sign in with username and password (hashes are werkzeug's)."""
+def login_with_password(uow: UnitOfWork, *, username: str, password: str, address: str | None = None,
+                        method: str = "password") -> IssuedTokens:
+    """Staff sign in with username and password (hashes are werkzeug's).
+
+    Failures are counted per account and per address (`server.people.throttle`); a blocked key is refused
+    before any password is checked. An unknown username costs the same hash check as a known one, so the
+    answer time does not tell whether it exists."""
+    keys = [account_key(username or ""), address_key(address)]
+    check_not_blocked(uow, keys)
     with uow.transaction() as session:
         person = session.scalar(select(Person).where(Person.username == (username or "").strip()))
-        if person is None or not password_matches(person.password_hash, password or ""):
-            raise InvalidCredentialsError("用户名或密码不正确")
-        if not person.is_active:
-            raise AuthenticationError("账号已停用")
-        return start_session(uow, person_id=person.id, method="password")
+        matches = password_matches(person.password_hash if person else None, password or "")
+    if not matches:
+        record_failure(uow, keys)
+        raise InvalidCredentialsError("用户名或密码不正确")
+    if not person.is_active:
+        raise AuthenticationError("账号已停用")
+    forget_failures(uow, keys[0])
+    return start_session(uow, person_id=person.id, method=method)
 
 
 def login_with_wechat(uow: UnitOfWork, *, wechat: MiniappGateway, code: str) -> IssuedTokens:
@@ -189,6 +202,19 @@ def authenticate(uow: UnitOfWork, *, access_token: str) -> Principal:
         return Principal(session_id=api_session.id, person=person)
 
 
+def principal_for_session(uow: UnitOfWork, *, session_id: int) -> Principal:
+    """The console's check on every request: the session still open and the account still active."""
+    with uow.transaction() as session:
+        now = uow.clock.now()
+        api_session = session.get(ApiSession, session_id)
+        if api_session is None or api_session.revoked_at is not None or api_session.expires_at <= now:
+            raise AuthenticationError("登录已失效，请重新登录", details={"reason": "session_revoked"})
+        person = session.get(Person, api_session.person_id)
+        if person is None or not person.is_active:
+            raise AuthenticationError("账号已停用", details={"reason": "account_disabled"})
+        return Principal(session_id=api_session.id, person=person)
+
+
 def refresh_session(uow: UnitOfWork, *, refresh_token: str) -> IssuedTokens:
     """Trade a refresh token for a new pair; the old refresh token stops working (rotation)."""
     with uow.transaction() as session:
@@ -217,3 +243,14 @@ def revoke_person_sessions(uow: UnitOfWork, *, person_id: int, reason: str) -> i
                                                           ApiSession.revoked_at.is_(None))
                                  .values(revoked_at=uow.clock.now(), revoked_reason=reason))
         return result.rowcount or 0
+
+
+def set_account_active(uow: UnitOfWork, *, person_id: int, active: bool) -> int:
+    """Enable or disable an account; disabling ends every console session and API token at once.
+    Returns how many sessions were ended."""
+    with uow.transaction() as session:
+        person = session.get(Person, person_id, with_for_update=True)
+        if person is None:
+            raise NotFoundError("没有找到该用户")
+        person.is_active = active
+        return 0 if active else revoke_person_sessions(uow, person_id=person_id, reason="account_disabled")

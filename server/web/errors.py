@@ -1,7 +1,10 @@
-"""One JSON error shape for every HTTP error: {"error": {"code", "message", "details"}}."""
+"""One JSON error shape for every HTTP error: {"error": {"code", "message", "details"}}.
+
+Pages a person reads (the console) get the same message as an HTML page instead.
+"""
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from server.core.errors import DomainError
@@ -10,10 +13,16 @@ HTTP_MESSAGES = {
     400: "请求格式不正确", 401: "请先登录", 403: "没有权限", 404: "找不到请求的内容",
     405: "不支持该请求方法", 413: "请求内容过大", 415: "不支持的内容类型", 429: "请求过于频繁，请稍后再试",
 }
+HTML_PREFIXES = ("/console",)
 
 
 def error_response(code: str, message: str, status: int, details: dict | None = None):
-    return jsonify(error={"code": code, "message": message, "details": details or {}}), status
+    if request and request.path.startswith(HTML_PREFIXES):
+        return render_template("console/error.html", status=status, message=message), status
+    response = jsonify(error={"code": code, "message": message, "details": details or {}})
+    if status == 429 and details and "retry_after_seconds" in details:
+        response.headers["Retry-After"] = str(details["retry_after_seconds"])
+    return response, status
 
 
 def register_error_handlers(app: Flask) -> None:
