@@ -19,7 +19,7 @@ from server.pushes import notifications
 from server.pushes.states import OutboxKind
 
 __all__ = ["load_actor", "record_event", "get_station", "lock_reception", "duty_ids", "push_reception",
-           "reception_payload", "when_text", "deputy_names"]
+           "reception_payload", "when_text", "deputy_names", "as_aware"]
 
 WEEKDAYS = "一二三四五六日"
 
@@ -61,6 +61,13 @@ def deputy_names(session: Session, ids: Iterable[int]) -> list[str]:
         return []
     names = dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all())
     return [names[i] for i in ids if i in names]
+
+
+def as_aware(moment: datetime | None) -> datetime | None:
+    """A time without an offset is Beijing time (what people type); stored in UTC like every time."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=LOCAL_ZONE) if moment.tzinfo is None else moment
 
 
 def when_text(starts_at: datetime, ends_at: datetime) -> str:

@@ -1,15 +1,20 @@
 """A deputy's year as a PDF for the annual report-back (述职), in Noto Sans SC (pylopdf-fonts-zh-cn)."""
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from pylopdf_fonts_zh_cn import sans_path
+from sqlalchemy import select
 
 from server.core.clock import LOCAL_ZONE
+from server.core.uow import UnitOfWork
 from server.deputies import texts
+from server.deputies.record import duty_record
+from server.files.models import Attachment
 
 FONT = "noto"
 RED = (176, 24, 36)
@@ -97,8 +102,6 @@ def record_pdf(record: dict[str, Any], photos: dict[int, bytes] | None = None) -
 def _thumbnails(document: _Document, images: list[bytes], height: float = 28) -> None:
     if not images:
         return
-    import io
-
     if document.get_y() + height > document.h - document.b_margin:
         document.add_page()
     x, y = document.l_margin, document.get_y() + 1
@@ -106,3 +109,17 @@ def _thumbnails(document: _Document, images: list[bytes], height: float = 28) ->
         info = document.image(io.BytesIO(data), x=x, y=y, h=height)
         x += info.rendered_width + 3
     document.set_y(y + height + 2)
+
+
+def export_duty_record(uow: UnitOfWork, *, actor_id: int, deputy_id: int, year: int) -> bytes:
+    """The year's duty record as a PDF, with the entries' photos, for whoever may read the record."""
+    record = duty_record(uow, actor_id=actor_id, deputy_id=deputy_id, year=year)
+    wanted = [i for entry in record["entries"] for i in entry["photo_ids"][:4]]
+    photos: dict[int, bytes] = {}
+    if wanted and uow.storage is not None:
+        with uow.transaction() as session:
+            for attachment_id, sha256 in session.execute(select(Attachment.id, Attachment.sha256)
+                                                          .where(Attachment.id.in_(wanted))):
+                if uow.storage.exists(sha256):
+                    photos[attachment_id] = uow.storage.get(sha256)
+    return record_pdf(record, photos)

@@ -14,7 +14,15 @@ from server.core.errors import NotFoundError, PermissionDeniedError, ValidationE
 from server.core.text import clean_text
 from server.core.uow import UnitOfWork
 from server.deputies import rules
-from server.deputies.common import duty_ids, get_station, load_actor, lock_reception, push_reception, record_event
+from server.deputies.common import (
+    as_aware,
+    duty_ids,
+    get_station,
+    load_actor,
+    lock_reception,
+    push_reception,
+    record_event,
+)
 from server.deputies.models import (
     ReceptionBooking,
     ReceptionDay,
@@ -48,6 +56,7 @@ def schedule_reception(uow: UnitOfWork, *, actor_id: int, station_id: int, start
         actor = load_actor(session, actor_id)
         station = get_station(session, station_id, actor)
         rules.may_schedule(actor, station.street_id)
+        starts_at, ends_at = as_aware(starts_at), as_aware(ends_at)
         window = rules.ReceptionWindow(starts_at, ends_at, slot_minutes, slot_capacity)
         rules.check_window(window, now)
         ids = sorted(set(deputy_ids))
@@ -108,6 +117,7 @@ def book_reception(uow: UnitOfWork, *, person_id: int, reception_id: int, slot_a
         if actor.role not in RESIDENT_ROLES:
             raise PermissionDeniedError("预约接待请使用居民身份")
         question = clean_text(question, field="留言", limit=1000, required=False)
+        slot_at = as_aware(slot_at)
         if slot_at is None and question is None:
             raise ValidationError("请选择预约时段或填写留言", details={"field": "slot_at"})
         reception = lock_reception(session, reception_id)  # serialises bookings of one day: capacity holds
