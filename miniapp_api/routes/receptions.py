@@ -63,8 +63,9 @@ def get_reception(path: ReceptionPath):
          responses={201: ReceptionDetail, **ACTION_ERRORS})
 @roles(OFFICES)
 def schedule(body: ScheduleIn):
+    # Attributes, not model_dump(): a Timestamp dumps as text, the service takes the datetime.
     reception = receptions.schedule_reception(current_runtime().uow(), actor_id=current_person_id(),
-                                              **body.model_dump())
+                                              **{name: getattr(body, name) for name in ScheduleIn.model_fields})
     return detail(reception.id, 201)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
 from pylopdf_fonts_zh_cn import sans_path
 from sqlalchemy import select
 
@@ -69,8 +70,8 @@ def record_pdf(record: dict[str, Any], photos: dict[int, bytes] | None = None) -
     document.line_text(texts.PDF_SUBTITLE.format(title=deputy["title"], street=deputy["street_name"],
                                                  station=station), colour=GREY)
     document.heading(texts.PDF_FIGURES)
-    with document.table(col_widths=(70, 30, 30), text_align=("LEFT", "RIGHT", "RIGHT"),
-                        line_height=7) as table:
+    with document.table(col_widths=(70, 30, 30), text_align=("LEFT", "RIGHT", "RIGHT"), line_height=7,
+                        headings_style=FontFace(emphasis="", fill_color=(250, 236, 236))) as table:
         table.row(["项目", "数量", "权重"])
         for figure in record["figures"]:
             table.row([figure["label"], str(figure["value"]), f"{figure['weight']:g}"])

@@ -8,6 +8,7 @@ import pytest
 
 from server.core.clock import LOCAL_ZONE
 from server.deputies import receptions, service
+from tests.api.conftest import live  # noqa: F401  (the fixture, for the HTTP tests here)
 from tests.web.chromium import browser  # noqa: F401  (the fixture, for the page tests here)
 
 
