@@ -41,7 +41,7 @@ def blueprints() -> list[MinyiBlueprint]:
     )
 
     return [auth.public, auth.bp, me.bp, reference.bp, uploads.bp, cases.bp, case_actions.bp, topics.bp,
-            stations.public, stations.bp, deputies.bp, receptions.bp]
+            stations.bp, deputies.bp, receptions.bp]
 
 
 def register_api(app) -> None:

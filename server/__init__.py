@@ -37,6 +37,7 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     from server.web.errors import register_error_handlers
     from server.web.halls import bp as halls_web_bp
     from server.web.health import bp as health_bp
+    from server.web.stations import bp as stations_web_bp
     from server.web.landing import bp as landing_bp
     from server.web.security_headers import register_security_headers
 
@@ -48,6 +49,7 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(halls_web_bp)
     app.register_blueprint(case_page_bp)
+    app.register_blueprint(stations_web_bp)
     register_console(app)
     miniapp_api.register_api(app)
 

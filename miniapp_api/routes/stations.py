@@ -1,4 +1,5 @@
-"""Contact stations (代表联络站): public reading; the street office opens and edits its street's."""
+"""Contact stations (代表联络站): anyone signed in reads them (the public page is /stations/<id>); the
+street office opens and edits its street's."""
 from __future__ import annotations
 
 from miniapp_api.auth import OFFICES, current_person_id, roles
@@ -17,7 +18,6 @@ from miniapp_api.views import answer
 from server.deputies import queries, service
 from server.web.runtime import current_runtime
 
-public = MinyiBlueprint("api_stations_public", __name__, tag="stations", public=True)
 bp = MinyiBlueprint("api_stations", __name__, tag="stations")
 
 
@@ -27,13 +27,13 @@ def _one(station_id: int, status: int = 200):
     return answer(StationOut, {key: value for key, value in page.items() if key in fields}, status)
 
 
-@public.get("/stations", summary="代表联络站（可按街道筛选），公开信息", responses={200: StationList})
+@bp.get("/stations", summary="代表联络站（可按街道筛选）", responses={200: StationList})
 def list_stations(query: StationQuery):
     return answer(StationList, {"items": queries.list_stations(current_runtime().uow(), street_id=query.street_id)})
 
 
-@public.get("/stations/<int:station_id>", summary="联络站：地址、开放时间、代表姓名、近期接待日",
-            responses={200: StationPage, **errors(404)})
+@bp.get("/stations/<int:station_id>", summary="联络站：地址、开放时间、代表姓名、近期接待日",
+        responses={200: StationPage, **errors(404)})
 def get_station(path: StationPath):
     return answer(StationPage, queries.station_page(current_runtime().uow(), station_id=path.station_id))
 
