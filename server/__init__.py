@@ -37,9 +37,9 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     from server.web.errors import register_error_handlers
     from server.web.halls import bp as halls_web_bp
     from server.web.health import bp as health_bp
-    from server.web.stations import bp as stations_web_bp
     from server.web.landing import bp as landing_bp
     from server.web.security_headers import register_security_headers
+    from server.web.stations import bp as stations_web_bp
 
     register_error_handlers(app)
     register_security_headers(app)

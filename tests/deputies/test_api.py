@@ -20,7 +20,7 @@ def hubin_live(live):
 def test_schedule_find_book_record_and_raise_a_case(live, hubin_live, clock):
     world, hubin = live.world, hubin_live
     office, resident, yan = (live.sign_in(p) for p in (hubin.office, hubin.resident, hubin.deputies[0]))
-    stations = live.sign_in(hubin.resident).get("/stations?street_id=%d" % world.street("hubin").id).get_json()
+    stations = live.sign_in(hubin.resident).get(f"/stations?street_id={world.street('hubin').id}").get_json()
     assert [s["name"] for s in stations["items"]] == ["湖滨街道人大代表联络站"]
 
     bad = office.post("/receptions", json={"station_id": hubin.station.id, "starts_at": "2026-11-29T11:00:00",
