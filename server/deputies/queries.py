@@ -278,3 +278,12 @@ def street_name(uow: UnitOfWork, street_id: int) -> str | None:
     with uow.transaction() as session:
         street = session.get(Street, street_id)
         return street.name if street else None
+
+
+def street_communities(uow: UnitOfWork, *, street_id: int | None) -> list[dict[str, Any]]:
+    """The street's communities (id, name), for forms."""
+    if street_id is None:
+        return []
+    with uow.transaction() as session:
+        return [{"id": i, "name": name} for i, name in session.execute(
+            select(Community.id, Community.name).where(Community.street_id == street_id).order_by(Community.id))]

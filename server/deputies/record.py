@@ -44,6 +44,7 @@ from server.deputies.models import (
     ReceptionVisit,
 )
 from server.deputies.rules import ReceptionState
+from server.files.models import Attachment
 from server.halls.models import Opinion
 from server.people.models import Person
 from server.people.rules import Role
@@ -246,3 +247,20 @@ def deputy_ranking(uow: UnitOfWork, *, actor_id: int, year: int, street_id: int 
             for position, person_id, value in rules.rank(list(scores.items()))]
     return {"year": year, "items": rows, "formula": rules.formula_text(weights, labels),
             "labels": labels, "computed_at": uow.clock.now()}
+
+
+def entry_photo(uow: UnitOfWork, *, actor_id: int, attachment_id: int) -> tuple[bytes, str]:
+    """A photo of a duty entry, for whoever may read that deputy's record (else NotFound)."""
+    with uow.transaction() as session:
+        actor = load_actor(session, actor_id)
+        row = session.execute(
+            select(Attachment, Person.id, Person.street_id)
+            .join(DutyEntryPhoto, DutyEntryPhoto.attachment_id == Attachment.id)
+            .join(DutyEntry, DutyEntry.id == DutyEntryPhoto.entry_id).join(Person, Person.id == DutyEntry.deputy_id)
+            .where(Attachment.id == attachment_id).limit(1)).first()
+        allowed = row is not None and (
+            actor.person_id == row[1] or actor.role == Role.district_committee
+            or (actor.role == Role.street_office and actor.street_id == row[2]))
+        if not allowed or uow.storage is None or not uow.storage.exists(row[0].sha256):
+            raise NotFoundError("找不到该照片", details={"attachment_id": attachment_id})
+        return uow.storage.get(row[0].sha256), row[0].content_type
