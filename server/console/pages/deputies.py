@@ -98,12 +98,12 @@ def stations():
                                              phone=form.phone.data or None)
         except DomainError as exc:
             _field_error(form, exc, "name")
-            status = 422
+            status = 200  # the form again with the errors next to the fields, as for any form
         else:
             flash(f"已新建{station.name}", "success")
             return redirect(url_for("console.stations"))
     elif request.method == "POST":
-        status = 422
+        status = 200  # the form again with the errors next to the fields, as for any form
     items = queries.list_stations(rt.uow(), street_id=street_id)
     return render_template("console/deputies_stations.html", stations=items, form=form), status
 
@@ -125,12 +125,12 @@ def station_edit(station_id: int):
                                    phone=form.phone.data or None)
         except DomainError as exc:
             _field_error(form, exc, "name")
-            status = 422
+            status = 200  # the form again with the errors next to the fields, as for any form
         else:
             flash("已保存联络站信息", "success")
             return redirect(url_for("console.stations"))
     elif request.method == "POST":
-        status = 422
+        status = 200  # the form again with the errors next to the fields, as for any form
     return render_template("console/deputies_station_edit.html", station=station, form=form), status
 
 
@@ -183,12 +183,12 @@ def reception_new():
                 slot_capacity=form.slot_capacity.data, topic=form.topic.data or None)
         except DomainError as exc:
             _field_error(form, exc, "deputy_ids", {"starts_at": "start", "ends_at": "end"})
-            status = 422
+            status = 200  # the form again with the errors next to the fields, as for any form
         else:
             flash("已安排接待日，已通知值班代表和订阅的居民", "success")
             return redirect(url_for("console.reception_detail", reception_id=reception.id))
     elif request.method == "POST":
-        status = 422
+        status = 200  # the form again with the errors next to the fields, as for any form
     return render_template("console/deputies_reception_new.html", form=form), status
 
 
@@ -231,7 +231,7 @@ def reception_visit(reception_id: int):
         form.community_id.choices = [(0, "")] + [(c["id"], c["name"]) for c in queries.street_communities(
             rt.uow(), street_id=current_principal().person.street_id)]
         if not form.validate_on_submit():
-            return reception_detail(reception_id, {"visit": form}, 422)
+            return reception_detail(reception_id, {"visit": form}, 200)
         matters = [line.strip() for line in (form.matters.data or "").splitlines() if line.strip()]
         receptions.record_visit(rt.uow(), actor_id=_actor(), reception_id=reception_id,
                                 visitor_name=form.visitor_name.data, phone=form.phone.data or None,
@@ -241,7 +241,7 @@ def reception_visit(reception_id: int):
             flash(exc.message, "error")
             return redirect(url_for("console.reception_detail", reception_id=reception_id))
         _field_error(form, exc, "visitor_name")
-        return reception_detail(reception_id, {"visit": form}, 422)
+        return reception_detail(reception_id, {"visit": form}, 200)
     return _back(reception_id, f"已登记来访群众{form.visitor_name.data}")
 
 
@@ -266,7 +266,7 @@ def reception_close(reception_id: int):
                                    summary=form.summary.data or None)
     except DomainError as exc:
         form.summary.errors = [exc.message]
-        return reception_detail(reception_id, {"summary": form}, 422)
+        return reception_detail(reception_id, {"summary": form}, 200)
     return _back(reception_id, "已标记接待完成")
 
 
@@ -275,11 +275,11 @@ def reception_close(reception_id: int):
 def reception_cancel(reception_id: int):
     form = ReasonForm()
     if not form.validate_on_submit():
-        return reception_detail(reception_id, {"reason": form}, 422)
+        return reception_detail(reception_id, {"reason": form}, 200)
     try:
         receptions.cancel_reception(current_runtime().uow(), actor_id=_actor(), reception_id=reception_id,
                                     reason=form.reason.data)
     except DomainError as exc:
         form.reason.errors = [exc.message]
-        return reception_detail(reception_id, {"reason": form}, 422)
+        return reception_detail(reception_id, {"reason": form}, 200)
     return _back(reception_id, "已取消接待日，已通知预约的群众和值班代表")

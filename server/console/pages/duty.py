@@ -29,12 +29,18 @@ MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 
 class EntryForm(FlaskForm):
-    kind = SelectField("履职类型", choices=[(k.value, label) for k, label in ENTRY_KIND_LABELS.items()])
+    kind = SelectField("履职类型")  # choices: entry_form()
     title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=120)])
     happened_on = DateField("日期", validators=[InputRequired("请选择日期")])
     place = StringField("地点（可不填）", validators=[Optional(), Length(max=120)])
     note = TextAreaField("内容（可不填）", validators=[Optional(), Length(max=2000)])
     photo = FileField("照片（可不填）", validators=[FileAllowed(["jpg", "jpeg", "png", "webp"], "请上传 JPG、PNG 或 WebP 图片")])
+
+
+def entry_form(formdata=None) -> EntryForm:
+    form = EntryForm() if formdata is not False else EntryForm(formdata=None)
+    form.kind.choices = [(kind.value, label) for kind, label in ENTRY_KIND_LABELS.items()]
+    return form
 
 
 def _year() -> int:
@@ -52,7 +58,7 @@ def _record_page(deputy_id: int, form: EntryForm | None = None, status: int = 20
         return render_template("console/error.html", status=404, message="找不到该代表的履职档案"), 404
     own = deputy_id == current_principal().person.id
     this_year = rt.clock.now().astimezone(LOCAL_ZONE).year
-    return render_template("console/deputies_record.html", rec=data, own=own, form=form or EntryForm(formdata=None),
+    return render_template("console/deputies_record.html", rec=data, own=own, form=form or entry_form(False),
                            years=list(range(this_year, this_year - 5, -1))), status
 
 
@@ -66,17 +72,17 @@ def my_record():
 @staff_required(Role.deputy)
 def add_entry():
     rt = current_runtime()
-    form = EntryForm()
+    form = entry_form()
     me = current_principal().person.id
     if not form.validate_on_submit():
-        return _record_page(me, form, 422)
+        return _record_page(me, form, 200)
     try:
         photos = []
         if form.photo.data:
             data = form.photo.data.read(MAX_PHOTO_BYTES + 1)
             if len(data) > MAX_PHOTO_BYTES:
                 form.photo.errors.append("照片不能超过 10 MB")
-                return _record_page(me, form, 422)
+                return _record_page(me, form, 200)
             photos.append(uploads.upload_image(rt.uow(), person_id=me, data=data).id)
         service.add_duty_entry(rt.uow(), actor_id=me, kind=form.kind.data, title=form.title.data,
                                happened_on=form.happened_on.data, place=form.place.data or None,
@@ -85,7 +91,7 @@ def add_entry():
         target = {"happened_on": form.happened_on, "attachment_ids": form.photo}.get(
             (exc.details or {}).get("field"), form.title)
         target.errors.append(exc.message)
-        return _record_page(me, form, 422)
+        return _record_page(me, form, 200)
     flash(f"已添加履职记录：{form.title.data}", "success")
     return redirect(url_for("console.my_record", year=form.happened_on.data.year))
 
@@ -159,10 +165,10 @@ def duty_weights():
                                      known=set(record.score_items()))
         except DomainError as exc:
             form[(exc.details or {}).get("field", current["weights"][0]["key"])].errors.append(exc.message)
-            status = 422
+            status = 200  # the form again with the errors next to the fields, as for any form
         else:
             flash("已更新履职积分权重，排名按新公式计算", "success")
             return redirect(url_for("console.duty_weights"))
     elif request.method == "POST":
-        status = 422
+        status = 200  # the form again with the errors next to the fields, as for any form
     return render_template("console/deputies_weights.html", form=form, current=current), status
