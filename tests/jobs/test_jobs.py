@@ -39,8 +39,8 @@ def test_registered_jobs_run_with_the_others_and_a_failure_is_contained(runtime,
     jobs.register_periodic("probe", lambda rt: seen.append(rt) or {"probed": True}, 30)
     jobs.register_periodic("broken", lambda rt: 1 / 0, 30)
     results = jobs.run_all_once(runtime)
-    assert list(results) == ["journal", "deadlines", "dispatch", "media", "halls", "street_ranking", "probe",
-                             "broken"]
+    assert list(results) == ["journal", "deadlines", "dispatch", "media", "halls", "street_ranking", "receptions",
+                             "probe", "broken"]
     assert results["probe"] == {"ok": True, "result": {"probed": True}, "seconds": results["probe"]["seconds"]}
     assert results["broken"]["ok"] is False and "ZeroDivisionError" in results["broken"]["error"]
     assert results["deadlines"]["ok"] and seen == [runtime]
