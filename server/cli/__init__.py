@@ -44,11 +44,27 @@ def serve(host: str, port: int, threads: int, with_scheduler: bool) -> None:
         scheduler = build_scheduler(app.extensions["minyi"])
         scheduler.start()
     click.echo(f"Minyi serving on http://{host}:{port}  (database: {settings.sqlalchemy_url})")
+    if settings.env == "development":
+        _echo_demo_accounts(app.extensions["minyi"], f"http://{host}:{port}")
     try:
         waitress_serve(AccessLog(app), host=host, port=port, threads=threads, ident="minyi")
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+
+
+def _echo_demo_accounts(runtime, url: str) -> None:
+    """In development, who to sign in as: the demo accounts and their shared password."""
+    from server.demo.people import DEMO_PASSWORD
+    from server.people.queries import list_accounts
+
+    accounts = list_accounts(runtime.uow())
+    if not accounts:
+        return
+    click.echo(f"Console: {url}/console  (demo password for every account: {DEMO_PASSWORD})")
+    for account in accounts:
+        scope = account["unit"] or account["street"] or "全区"
+        click.echo(f"  {account['username']:<22} {account['role_label']:<10} {account['name']:<14} {scope}")
 
 
 @main.command()

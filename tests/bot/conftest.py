@@ -92,7 +92,9 @@ def serve(database_url, engine, clock, tmp_path) -> Iterator:
         url = f"http://127.0.0.1:{http.server_port}"
         settings = load_settings({"DATABASE_URL": database_url, "MINYI_ENV": "testing",
                                   "MINYI_INSTANCE_DIR": str(tmp_path / "instance"), "MINYI_PUBLIC_URL": url,
-                                  "WECHAT_API_BASE": f"{url}/sandbox/api", **overrides})
+                                  "WECHAT_API_BASE": f"{url}/sandbox/api",
+                                  # a loaded test machine must not send ordinary messages to the journal
+                                  "MINYI_BOT_DB_BUDGET_SECONDS": "4", **overrides})
         runtime = build_runtime(settings, clock=clock, engine=engine)
         http.app = create_app(settings, runtime=runtime)
         thread = threading.Thread(target=http.serve_forever, daemon=True)
