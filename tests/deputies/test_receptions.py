@@ -12,10 +12,11 @@ from server.cases.states import CaseAction, CaseState, Source
 from server.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from server.deputies import receptions, record, service
 from server.deputies.jobs import remind_receptions
-from server.deputies.models import DeputyEvent, ReceptionBooking, ReceptionDay, ReceptionVisit
+from server.deputies.models import DeputyEvent, ReceptionBooking, ReceptionDay, ReceptionMatter, ReceptionVisit
 from server.people.rules import Role
 from server.pushes.models import OutboxMessage
 from server.pushes.states import OutboxKind
+from tests.concurrency import raised, run_together
 from tests.deputies.conftest import local
 
 pytestmark = pytest.mark.both_databases("row locks serialise bookings; grouped counts and interval maths are SQL")
@@ -223,3 +224,34 @@ def test_a_deputy_sets_their_introduction_but_not_their_station(hubin, world, ru
         service.update_deputy_profile(runtime.uow(), actor_id=hubin.office.id, deputy_id=yan.id,
                                       community_ids=[world.community("景芳社区").id])
     assert world.person("严民强").role == Role.deputy
+
+
+def test_residents_racing_for_the_last_places_of_a_slot_never_overbook(hubin, world, runtime):
+    """Six residents book the same two-place slot at the same instant: two get it, four are told it is full;
+    and the deputy turning one matter into a case twice at once makes one case."""
+    reception = hubin.schedule(slot_capacity=2)
+    people = [world.create_person(f"居民{index}", Role.resident, "hubin") for index in range(6)]
+    slot = local(29, 9, 30)
+    results = run_together([
+        (lambda person=person: receptions.book_reception(runtime.uow(), person_id=person.id,
+                                                         reception_id=reception.id, slot_at=slot))
+        for person in people])
+    failures = raised(results)
+    assert len(failures) == 4 and all("已约满" in failure.message for failure in failures)
+    with runtime.uow().transaction() as session:
+        assert session.scalar(select(func.count()).select_from(ReceptionBooking)
+                              .where(ReceptionBooking.slot_at == slot)) == 2
+
+
+def test_two_clicks_on_to_case_make_one_case(hubin, runtime, clock):
+    reception = hubin.schedule()
+    clock.set(local(29, 9, 10))
+    yan = hubin.deputies[0]
+    visit = receptions.record_visit(runtime.uow(), actor_id=yan.id, reception_id=reception.id,
+                                    visitor_name="吴阿姨", matters=["楼道路灯不亮"])
+    with runtime.uow().transaction() as session:
+        matter_id = session.scalar(select(ReceptionMatter.id).where(ReceptionMatter.visit_id == visit.id))
+    results = run_together([lambda: receptions.raise_case_from_matter(runtime.uow(), actor_id=yan.id,
+                                                                      matter_id=matter_id)] * 2)
+    assert raised(results) == [] and results[0].id == results[1].id
+    assert count(runtime, Case) == 1
