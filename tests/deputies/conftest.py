@@ -9,6 +9,8 @@ import pytest
 from server.core.clock import LOCAL_ZONE
 from server.deputies import receptions, service
 from tests.api.conftest import live  # noqa: F401  (the fixture, for the HTTP tests here)
+from tests.bot.conftest import bot, resident, serve  # noqa: F401  (the sandbox fixtures, for the chat tests)
+from tests.console.conftest import signed_in  # noqa: F401  (a signed-in console client)
 from tests.web.chromium import browser  # noqa: F401  (the fixture, for the page tests here)
 
 

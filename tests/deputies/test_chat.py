@@ -6,7 +6,7 @@ import pytest
 
 from server.pushes.models import OutboxMessage
 from server.pushes.states import OutboxKind
-from tests.bot.conftest import Phone, bot, resident, serve  # noqa: F401  (the sandbox fixtures)
+from tests.bot.conftest import Phone
 from tests.deputies.conftest import local, make_hubin
 
 pytestmark = pytest.mark.both_databases("the chat path runs in the webhook's transaction on both dialects")

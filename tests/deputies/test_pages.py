@@ -11,8 +11,8 @@ import pytest
 import requests
 from pypdf import PdfReader
 
-from server.deputies import receptions
 from server.demo.people import DEMO_PASSWORD
+from server.deputies import receptions
 from tests.deputies.conftest import local, make_hubin
 from tests.web.chromium import DESKTOP, PHONE
 from tests.web.test_case_page import picture
@@ -79,7 +79,7 @@ def test_the_public_station_page_names_the_deputies_and_nobody_else(live_server,
 def test_schedule_record_a_matter_as_a_case_and_the_duty_record(live_server, world, browser, tmp_path, viewport,
                                                                 clock):
     url = live_server.url
-    hubin = make_hubin(world, live_server.runtime)
+    make_hubin(world, live_server.runtime)
     page = browser.new_page(viewport=viewport)
     errors = watch(page)
     page.on("dialog", lambda dialog: dialog.accept())

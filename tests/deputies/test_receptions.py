@@ -12,7 +12,13 @@ from server.cases.states import CaseAction, CaseState, Source
 from server.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from server.deputies import receptions, record, service
 from server.deputies.jobs import remind_receptions
-from server.deputies.models import DeputyEvent, ReceptionBooking, ReceptionDay, ReceptionMatter, ReceptionVisit
+from server.deputies.models import (
+    DeputyEvent,
+    ReceptionBooking,
+    ReceptionDay,
+    ReceptionMatter,
+    ReceptionVisit,
+)
 from server.people.rules import Role
 from server.pushes.models import OutboxMessage
 from server.pushes.states import OutboxKind

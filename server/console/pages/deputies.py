@@ -283,3 +283,53 @@ def reception_cancel(reception_id: int):
         form.reason.errors = [exc.message]
         return reception_detail(reception_id, {"reason": form}, 200)
     return _back(reception_id, "已取消接待日，已通知预约的群众和值班代表")
+
+
+menu_item(group="代表工作", label="代表资料", endpoint="console.deputy_profiles", roles={Role.street_office}, order=30)
+
+
+class ProfileForm(FlaskForm):
+    title = StringField("代表职务", validators=[DataRequired("请填写代表职务"), Length(max=64)])
+    station_id = SelectField("所属联络站", coerce=int)
+    community_ids = SelectMultipleField("选区社区（不选即全街道）", coerce=int, widget=ListWidget(prefix_label=False),
+                                        option_widget=CheckboxInput())
+    introduction = TextAreaField("简介（可不填）", validators=[Optional(), Length(max=500)])
+
+
+@bp.get("/deputies/profiles")
+@staff_required(*OFFICE)
+def deputy_profiles():
+    rt = current_runtime()
+    street_id = current_principal().person.street_id
+    names = {c["id"]: c["name"] for c in queries.street_communities(rt.uow(), street_id=street_id)}
+    deputies = [d | {"community_names": [names[i] for i in d["community_ids"] if i in names]}
+                for d in queries.street_deputies(rt.uow(), actor_id=_actor())]
+    return render_template("console/deputies_profiles.html", deputies=deputies)
+
+
+@bp.route("/deputies/profiles/<int:deputy_id>", methods=["GET", "POST"])
+@staff_required(*OFFICE)
+def deputy_profile(deputy_id: int):
+    rt = current_runtime()
+    street_id = current_principal().person.street_id
+    deputy = next((d for d in queries.street_deputies(rt.uow(), actor_id=_actor()) if d["id"] == deputy_id), None)
+    if deputy is None:
+        return render_template("console/error.html", status=404, message="找不到该代表"), 404
+    form = ProfileForm(data={"title": deputy["title"], "station_id": deputy["station_id"] or 0,
+                             "community_ids": deputy["community_ids"], "introduction": deputy["introduction"]})
+    form.station_id.choices = [(0, "（未指定）")] + [(s["id"], s["name"]) for s in
+                                                    queries.list_stations(rt.uow(), street_id=street_id)]
+    form.community_ids.choices = [(c["id"], c["name"]) for c in queries.street_communities(rt.uow(),
+                                                                                             street_id=street_id)]
+    if form.validate_on_submit():
+        try:
+            service.update_deputy_profile(rt.uow(), actor_id=_actor(), deputy_id=deputy_id, title=form.title.data,
+                                          station_id=form.station_id.data or None,
+                                          community_ids=form.community_ids.data,
+                                          introduction=form.introduction.data or None)
+        except DomainError as exc:
+            _field_error(form, exc, "title")
+        else:
+            flash(f"已保存{deputy['name']}的资料", "success")
+            return redirect(url_for("console.deputy_profiles"))
+    return render_template("console/deputies_profile_edit.html", deputy=deputy, form=form)
