@@ -52,8 +52,9 @@ def test_a_merged_duplicate_counts_once(world, runtime, clock):
 def test_demo_history_gives_every_street_figures(runtime):
     load_demo(runtime, case_count=60)
     ranking = rank_streets(runtime.uow())
-    # 60 past cases, and one case per street made from an opinion in its concluded demo hall.
-    assert sum(row["cases"] for row in ranking) == 60 + len(ranking)
+    # 60 past cases, and per street one case made from an opinion in its concluded demo hall and five
+    # from the matters raised at its demo reception days.
+    assert sum(row["cases"] for row in ranking) == 60 + len(ranking) * (1 + 5)
     assert [row["rank"] for row in ranking] == list(range(1, len(ranking) + 1))
 
 
