@@ -28,9 +28,21 @@ def openapi_options() -> dict[str, Any]:
 def blueprints() -> list[MinyiBlueprint]:
     # Imported here so that nothing is built at import time of the package.
     from miniapp_api import topics
-    from miniapp_api.routes import auth, case_actions, cases, linkage, me, reference, uploads
+    from miniapp_api.routes import (
+        auth,
+        case_actions,
+        cases,
+        deputies,
+        linkage,
+        me,
+        receptions,
+        reference,
+        stations,
+        uploads,
+    )
 
-    return [auth.public, auth.bp, me.bp, reference.bp, uploads.bp, cases.bp, case_actions.bp, topics.bp, linkage.bp]
+    return [auth.public, auth.bp, me.bp, reference.bp, uploads.bp, cases.bp, case_actions.bp, topics.bp, linkage.bp,
+            stations.bp, deputies.bp, receptions.bp]
 
 
 def register_api(app) -> None:

@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     from server.web.health import bp as health_bp
     from server.web.landing import bp as landing_bp
     from server.web.security_headers import register_security_headers
+    from server.web.stations import bp as stations_web_bp
 
     register_error_handlers(app)
     register_security_headers(app)
@@ -48,6 +49,7 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(halls_web_bp)
     app.register_blueprint(case_page_bp)
+    app.register_blueprint(stations_web_bp)
     register_console(app)
     miniapp_api.register_api(app)
 

@@ -102,6 +102,7 @@ def _builtin_jobs() -> list[PeriodicJob]:
         PeriodicJob("halls", halls_schedule_job, HALLS_SECONDS),
         PeriodicJob("figures", figures_job, FIGURES_SECONDS),
         PeriodicJob("privacy_retention", privacy_retention_job, PRIVACY_RETENTION_SECONDS),
+        PeriodicJob("receptions", receptions_job, RECEPTIONS_SECONDS),
     ]
 
 
@@ -110,6 +111,16 @@ def privacy_retention_job(runtime: Runtime) -> dict[str, Any]:
     from server.privacy.service import erase_expired_personal_data
 
     return erase_expired_personal_data(runtime.uow(), retention_days=runtime.settings.retention_days)
+
+
+RECEPTIONS_SECONDS = 300
+
+
+def receptions_job(runtime: Runtime) -> dict[str, Any]:
+    """The day-before reminders of deputies' reception days (server.deputies.jobs)."""
+    from server.deputies.jobs import remind_receptions
+
+    return remind_receptions(runtime.uow())
 
 
 def halls_schedule_job(runtime: Runtime) -> dict[str, Any]:

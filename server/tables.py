@@ -2,6 +2,7 @@
 from server.audit import models as audit  # noqa: F401
 from server.cases import models as cases  # noqa: F401
 from server.chat import models as chat  # noqa: F401
+from server.deputies import models as deputies  # noqa: F401
 from server.files import models as files  # noqa: F401
 from server.halls import models as halls  # noqa: F401
 from server.linkage import models as linkage  # noqa: F401

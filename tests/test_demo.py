@@ -16,10 +16,11 @@ def test_seed_demo_is_idempotent_and_plays_realistic_histories(runtime):
     assert first["reference_rows_created"] > 100 and first["demo_cases_created"] == 40
     with runtime.uow().transaction() as session:
         streets = set(session.scalars(select(Street.name)))
-    # Each street's concluded demo hall turned one opinion into a case as well, and 采荷's inspection three
-    # suggestions.
+    # Each street's concluded demo hall turned one opinion into a case as well, its two past reception days
+    # five matters (server/demo/deputies.py), and 采荷's inspection three suggestions.
     assert second == {"reference_rows_created": 0, "demo_cases_created": 0, "demo_topics_created": 0,
-                      "demo_linkage_tasks_created": 0, "cases_total": 40 + len(streets) + 3}
+                      "demo_linkage_tasks_created": 0, "demo_reception_days_created": 0,
+                      "cases_total": 40 + len(streets) * (1 + 5) + 3}
     with runtime.uow().transaction() as session:
         assert {"湖滨街道", "凯旋街道", "采荷街道"} <= streets
         assert session.scalar(select(Person).where(Person.name == "严民强")).street_id is not None

@@ -16,14 +16,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TOP_PACKAGES = ("server", "bot", "miniapp_api")
-FEATURES = ("audit", "cases", "chat", "files", "halls", "linkage", "operations", "people", "places", "privacy", "pushes",
-            "replies", "statistics")
+FEATURES = ("audit", "cases", "chat", "deputies", "files", "halls", "linkage", "operations", "people", "places",
+            "privacy", "pushes", "replies", "statistics")
 INNER = ("core", "wechat", *FEATURES)  # what entry points build on
 ENTRY_POINTS = ("bot", "miniapp_api", "server.web", "server.sandbox", "server.cli", "server.jobs", "server.console")
 PURE_MODULES = ("server/cases/rules.py", "server/cases/states.py", "server/cases/deadlines.py",
                 "server/cases/tracking.py", "server/halls/rules.py", "server/people/rules.py",
                 "server/places/rules.py", "server/cases/duplicates.py", "server/statistics/rules.py",
-                "server/audit/rules.py", "server/linkage/rules.py")
+                "server/audit/rules.py", "server/linkage/rules.py", "server/deputies/rules.py")
 MAX_MODULES_PER_FOLDER = 15
 
 

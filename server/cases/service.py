@@ -191,8 +191,12 @@ def _keyword_list(keywords: str) -> tuple[str, ...]:
 def submit_case(uow: UnitOfWork, *, reporter_id: int, description: str, street_id: int | None = None,
                 community_id: int | None = None, category_id: int | None = None,
                 location: Location | None = None, attachment_ids: Sequence[int] = (),
-                contact_consent: bool = False, source: Source | str = Source.miniapp) -> Case:
-    """A resident reports a problem: the 72-hour window starts now and the area's deputies are told."""
+                contact_consent: bool = False, source: Source | str = Source.miniapp,
+                receiver_id: int | None = None) -> Case:
+    """A resident reports a problem: the 72-hour window starts now and the area's deputies are told.
+
+    With `receiver_id`, a deputy who heard the problem in person (a reception day) receives it at once:
+    the case is accepted by them in the same transaction and nobody is asked to accept it."""
     with uow.transaction() as session:
         now = uow.clock.now()
         text = clean_text(description, field="问题描述", limit=MAX_DESCRIPTION)
@@ -220,6 +224,8 @@ def submit_case(uow: UnitOfWork, *, reporter_id: int, description: str, street_i
         ), reporter.as_actor(), now)
         if attachment_ids:
             _attach(session, case, event_id, attachment_ids, "report", now)
+        if receiver_id is not None:
+            return accept_case(uow, actor_id=receiver_id, case_id=case.id)
         notify_holders(session, case, kind=OutboxKind.case_submitted, now=now,
                                      payload={"description": text[:60]}, dedupe_suffix="new")
         return case

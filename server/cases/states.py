@@ -57,6 +57,7 @@ class Source(StrEnum):
     wechat = "wechat"  # the WeChat bot: a chat message to the official account
     hall = "hall"  # a case an organizer made from a hall opinion
     linkage = "linkage"  # a case made from a suggestion of a district–street linkage task
+    reception = "reception"  # a matter raised at a deputies' reception day (server.deputies)
     demo = "demo"  # `minyi demo` data
     bench = "bench"  # cases the benchmark writes straight into the table (bench/seed.py)
 

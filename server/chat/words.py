@@ -14,6 +14,7 @@ from server.cases.tracking import find_tracking_number
 from server.chat import choices, events, halls, queries, reports, staff, texts
 from server.chat.context import Chat, Reply
 from server.core.errors import DomainError
+from server.deputies import chat as deputy_words
 from server.linkage import replies as linkage_replies
 from server.people.rules import RESIDENT_ROLES, Role
 
@@ -84,6 +85,9 @@ def handle_text(chat: Chat, content: str) -> Reply:
         return rate_latest(chat, RATINGS[bare])
     if bare == "退出":
         return halls.leave_topic(chat)
+    answered = deputy_words.answer(chat, bare)
+    if answered is not None:
+        return Reply(answered)
     command = COMMAND_RE.match(text)
     if command:
         answered = _command(chat, command.group(1), command.group(2).strip())

@@ -16,6 +16,7 @@ from server.core.errors import DomainError
 from server.core.runtime import Runtime
 from server.core.uow import UnitOfWork
 from server.demo import people as demo_people
+from server.demo.deputies import load_demo_deputies
 from server.demo.linkage import load_demo_linkage
 from server.demo.reference import CATEGORIES, DISTRICT_UNITS, STREET_UNITS, STREETS
 from server.demo.topics import load_demo_topics
@@ -39,11 +40,13 @@ def load_demo(runtime: Runtime, *, case_count: int = DEMO_CASES) -> dict[str, in
     made = 0 if has_history else _make_history(runtime, case_count)
     topics_made = load_demo_topics(runtime)
     linkage_made = load_demo_linkage(runtime)
+    receptions_made = load_demo_deputies(runtime)
     with uow.transaction() as session:
         total = session.scalar(select(func.count()).select_from(Case))
     rebuild_figures(uow)  # the panoramic window shows the demo's figures at once
     return {"reference_rows_created": created, "demo_cases_created": made, "cases_total": total,
-            "demo_topics_created": topics_made, "demo_linkage_tasks_created": linkage_made}
+            "demo_topics_created": topics_made, "demo_linkage_tasks_created": linkage_made,
+            "demo_reception_days_created": receptions_made}
 
 
 def _get_or_add(session, model, defaults=None, **keys):

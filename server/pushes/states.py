@@ -49,6 +49,11 @@ class OutboxKind(StrEnum):
     report_accepted = "report_accepted"
     report_routed = "report_routed"
     report_reopened = "report_reopened"
+    # Deputy work (server.deputies): reception days to subscribed residents, bookers and deputies on duty.
+    reception_published = "reception_published"
+    reception_duty = "reception_duty"
+    reception_reminder = "reception_reminder"
+    reception_cancelled = "reception_cancelled"
     # The answer to a message journalled while the database was down (server.chat.journal).
     inbound_reply = "inbound_reply"
     # A month's ranking board (赛马晾晒), to each street's office and deputies (server.statistics.boards).

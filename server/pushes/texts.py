@@ -119,11 +119,36 @@ def report_reopened(payload: Payload) -> str:
             "我们会尽快给您答复。")
 
 
+def _reception(payload: Payload) -> str:
+    return (f"{_get(payload, 'when', '（时间待定）')}，{_get(payload, 'station', '代表联络站')}"
+            f"（{_get(payload, 'address', '地址见联络站页面')}）")
+
+
+def reception_published(payload: Payload) -> str:
+    return (f"代表接待日：{_reception(payload)}，值班代表：{_get(payload, 'deputies', '待定')}。"
+            + (f"\n主题：{_get(payload, 'topic')}" if payload.get("topic") else "")
+            + "\n可在小程序“找代表”中预约时段或提前留言，回复“找代表”查看。")
+
+
+def reception_duty(payload: Payload) -> str:
+    return f"您已被安排在 {_reception(payload)} 进站接待群众，请准时到岗。"
+
+
+def reception_reminder(payload: Payload) -> str:
+    return f"提醒：明天 {_reception(payload)} 有代表接待日，{_get(payload, 'who', '请准时前往')}。"
+
+
+def reception_cancelled(payload: Payload) -> str:
+    return (f"很抱歉，{_reception(payload)} 的代表接待日已取消。\n原因：{_get(payload, 'reason', '未说明')}")
+
+
 TEXTS: dict[str, Callable[[Payload], str]] = {
     fn.__name__: fn for fn in (case_submitted, case_accepted, case_auto_forwarded, case_routed, case_resolved,
                               case_reopened, case_rejected, case_merged, case_escalated, case_reminder,
-                              case_overdue, case_assisting, case_assigned, case_reroute_requested, topic_opened, topic_closing, topic_concluded, opinion_replied,
-                              report_accepted, report_routed, report_reopened)
+                              case_overdue, case_assisting, case_assigned, case_reroute_requested, topic_opened,
+                              topic_closing, topic_concluded, opinion_replied, report_accepted, report_routed,
+                              report_reopened, reception_published, reception_duty, reception_reminder,
+                              reception_cancelled)
 }
 
 TITLES = {
@@ -134,6 +159,8 @@ TITLES = {
     "case_assigned": "反映已指派给您", "case_reroute_requested": "承办单位申请重新流转", "topic_opened": "新议题征集意见",
     "topic_closing": "议题即将结束", "topic_concluded": "议题已结束", "opinion_replied": "意见收到回复",
     "report_accepted": "您的反映已接收", "report_routed": "您的反映已交办", "report_reopened": "您的反映重新办理",
+    "reception_published": "代表接待日", "reception_duty": "进站接待安排", "reception_reminder": "接待日提醒",
+    "reception_cancelled": "接待日取消",
 }
 
 

@@ -102,7 +102,7 @@ def test_sweep_runs_the_dispatcher_too_and_the_reminder_reaches_wechat(live_serv
     assert code == 0, err
     jobs = json.loads(out)["jobs"]
     # The journal replays first; the sweep writes the outbox, the dispatcher sends it.
-    assert list(jobs) == ["journal", "deadlines", "linkage", "dispatch", "media", "halls", "figures", "privacy_retention"]
+    assert list(jobs) == ["journal", "deadlines", "linkage", "dispatch", "media", "halls", "figures", "privacy_retention", "receptions"]
     assert jobs["deadlines"]["result"]["reminders_sent"] == 1
     assert jobs["dispatch"]["result"]["sent"] == 2  # auto-forward notice and the 24 h reminder to 胡敏
     response = requests.get(f"{live_server.url}/sandbox/api/calls",

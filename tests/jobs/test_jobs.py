@@ -23,7 +23,7 @@ def test_one_sweep_job_whatever_the_number_of_cases(world, runtime, clock):
         world.create_case(description=f"第{index}处绿化枯萎")
     scheduler = jobs.build_scheduler(runtime)
     assert sorted(job.id for job in scheduler.get_jobs()) == ["deadlines", "dispatch", "figures", "halls", "journal",
-                                                                 "linkage", "media", "privacy_retention"]
+                                                                 "linkage", "media", "privacy_retention", "receptions"]
     intervals = {job.id: job.trigger.interval for job in scheduler.get_jobs()}
     assert intervals == {"journal": timedelta(seconds=jobs.JOURNAL_SECONDS),
                          "deadlines": timedelta(seconds=jobs.DEADLINE_SWEEP_SECONDS),
@@ -32,7 +32,8 @@ def test_one_sweep_job_whatever_the_number_of_cases(world, runtime, clock):
                          "media": timedelta(seconds=jobs.MEDIA_SECONDS),
                          "figures": timedelta(seconds=jobs.FIGURES_SECONDS),
                          "privacy_retention": timedelta(seconds=jobs.PRIVACY_RETENTION_SECONDS),
-                         "linkage": timedelta(seconds=jobs.LINKAGE_SECONDS)}
+                         "linkage": timedelta(seconds=jobs.LINKAGE_SECONDS),
+                         "receptions": timedelta(seconds=jobs.RECEPTIONS_SECONDS)}
 
 
 def test_registered_jobs_run_with_the_others_and_a_failure_is_contained(runtime, probe_job):
@@ -41,7 +42,7 @@ def test_registered_jobs_run_with_the_others_and_a_failure_is_contained(runtime,
     jobs.register_periodic("broken", lambda rt: 1 / 0, 30)
     results = jobs.run_all_once(runtime)
     assert list(results) == ["journal", "deadlines", "linkage", "dispatch", "media", "halls", "figures",
-                             "privacy_retention", "probe", "broken"]
+                             "privacy_retention", "receptions", "probe", "broken"]
     assert results["probe"] == {"ok": True, "result": {"probed": True}, "seconds": results["probe"]["seconds"]}
     assert results["broken"]["ok"] is False and "ZeroDivisionError" in results["broken"]["error"]
     assert results["deadlines"]["ok"] and seen == [runtime]

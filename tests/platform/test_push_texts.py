@@ -42,6 +42,13 @@ PAYLOADS = {
     "linkage_accepted": {"task_title": "无障碍设施提升改造专项视察"},
     "linkage_reminder": {"task_title": "无障碍设施提升改造专项视察", "due_date": "12月20日", "days_left": 3},
     "linkage_overdue": {"street_name": "采荷街道", "task_title": "无障碍设施提升改造专项视察", "due_date": "12月20日"},
+    "reception_published": {"when": "12月5日 09:00-11:30", "station": "湖滨街道代表联络站", "address": "东坡路8号",
+                            "deputies": "严民强、周立群", "topic": "老旧小区加装电梯"},
+    "reception_duty": {"when": "12月5日 09:00-11:30", "station": "湖滨街道代表联络站", "address": "东坡路8号"},
+    "reception_reminder": {"when": "12月5日 09:00-11:30", "station": "湖滨街道代表联络站", "address": "东坡路8号",
+                           "who": "您预约的时段是 09:30"},
+    "reception_cancelled": {"when": "12月5日 09:00-11:30", "station": "湖滨街道代表联络站", "address": "东坡路8号",
+                            "reason": "代表参加区人代会"},
 }
 CASE_ENGINE_KINDS = {"case_submitted", "case_accepted", "case_auto_forwarded", "case_routed", "case_resolved",
                      "case_reopened", "case_rejected", "case_merged", "case_escalated"}
