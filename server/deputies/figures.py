@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from server.core.figures import Figure, ModuleFigures, Period
 from server.core.uow import UnitOfWork
 from server.deputies.models import DutyEntry, ReceptionDay, ReceptionMatter, ReceptionVisit
 from server.deputies.rules import ReceptionState
 from server.people.models import Person
-from server.statistics.modules import Figure, ModuleFigures, Period
 
 
 def module_figures(uow: UnitOfWork, period: Period, street_id: int | None) -> ModuleFigures:
