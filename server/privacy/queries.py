@@ -1,9 +1,10 @@
 """Privacy reads: a resident's own data (their copy, PIPL art. 45) and the record of contact views."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from server.cases.models import Case, CaseEvent
 from server.cases.rules import ACTION_LABELS
@@ -14,6 +15,7 @@ from server.people.models import ApiSession, Person, WechatIdentity
 from server.places.models import Category, Community, Street
 from server.privacy.models import ContactView, ErasureRequest
 
+COUNT_CAP = 10_000  # as the audit log's other sources: past this it says "10000+"
 ROLE_NAMES = {"deputy": "人大代表", "street_office": "街道人大工委", "handling_unit": "承办单位",
               "district_committee": "区人大常委会", "system": "系统"}
 
@@ -88,3 +90,33 @@ def list_contact_views(uow: UnitOfWork, *, case_id: int | None = None, reporter_
         return [{"case_id": view.case_id, "reporter_id": view.reporter_id, "viewer_id": view.viewer_id,
                  "viewer_name": name, "viewer_role": view.viewer_role.value, "channel": view.channel,
                  "viewed_at": view.viewed_at} for view, name in rows]
+
+
+CONTACT_VIEW_ACTIONS = {"view": "查看反映人联系方式"}
+
+
+def contact_view_entries(uow: UnitOfWork, *, actor_id: int | None = None, action: str | None = None,
+                         since: datetime | None = None, until: datetime | None = None,
+                         limit: int = 50) -> tuple[int, list[dict[str, Any]]]:
+    """The contact views as audit-log entries (the shape of the cases' staff log), newest first."""
+    if action not in (None, "view"):
+        return 0, []
+    query = select(ContactView.id)
+    if actor_id is not None:
+        query = query.where(ContactView.viewer_id == actor_id)
+    if since is not None:
+        query = query.where(ContactView.viewed_at >= since)
+    if until is not None:
+        query = query.where(ContactView.viewed_at < until)
+    with uow.transaction() as session:
+        total = session.scalar(select(func.count()).select_from(query.limit(COUNT_CAP + 1).subquery()))
+        rows = session.execute(
+            select(ContactView, Person.name, Case.tracking_number)
+            .join(Person, Person.id == ContactView.viewer_id).join(Case, Case.id == ContactView.case_id)
+            .order_by(ContactView.viewed_at.desc(), ContactView.id.desc()).where(ContactView.id.in_(
+                query.order_by(ContactView.viewed_at.desc(), ContactView.id.desc()).limit(limit)))).all()
+        return total, [{"at": view.viewed_at, "actor_id": view.viewer_id, "actor_name": name,
+                        "actor_role_label": ROLE_NAMES.get(view.viewer_role.value, view.viewer_role.value),
+                        "kind": "contact", "action": "view", "action_label": CONTACT_VIEW_ACTIONS["view"],
+                        "subject": f"反映 {number}", "case_id": view.case_id, "note": view.channel}
+                       for view, name, number in rows]

@@ -23,6 +23,7 @@ from server.halls import organizing as hall_actions
 from server.halls.rules import ACTION_LABELS as HALL_LABELS
 from server.people import admin, directory
 from server.people.rules import Role
+from server.privacy import queries as privacy_queries
 from server.pushes import dispatch, failures
 from server.web.runtime import current_runtime
 
@@ -31,9 +32,8 @@ PAGE_SIZE = 30
 MAX_ROWS = 10_000  # the export's bound; a longer period is exported in parts
 SOURCES = {"case": ("民情民意", case_actions.staff_actions, CASE_LABELS),
            "hall": ("居民议事", hall_actions.staff_actions, HALL_LABELS),
-           "admin": ("系统管理", admin_actions.staff_actions, ADMIN_LABELS)}
-# Reads of a reporter's contact are recorded on the `security` branch (contact_views); when that lands,
-# it becomes a fourth source here: ("contact", ("查看联系方式", <its query>, {"view": "查看反映人联系方式"})).
+           "admin": ("系统管理", admin_actions.staff_actions, ADMIN_LABELS),
+           "contact": ("个人信息", privacy_queries.contact_view_entries, privacy_queries.CONTACT_VIEW_ACTIONS)}
 
 menu_item(group="系统管理", label="推送失败", endpoint="console.admin_pushes", roles={ADMIN}, order=30)
 menu_item(group="系统管理", label="操作日志", endpoint="console.admin_audit", roles={ADMIN}, order=40)

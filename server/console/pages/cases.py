@@ -22,6 +22,7 @@ from server.files.service import thumbnail
 from server.files.uploads import MAX_PHOTOS, upload_image
 from server.people.rules import Role
 from server.places.queries import list_categories, list_streets, list_units
+from server.privacy import service as privacy
 from server.replies.queries import list_templates
 from server.web.runtime import current_runtime
 
@@ -131,6 +132,10 @@ def case_page(case_id: int, *, forms: dict[str, Any] | None = None, status: int 
     data = worklists.case_page(uow, actor_id=actor_id, case_id=case_id)
     detail, team, routing = data["case"], data["team"], data["routing"]
     allowed = team["allowed"]
+    if detail.get("contact_consent") and detail.get("reporter"):
+        # The page shows the reporter's name and phone: a trace for the audit log (PIPL), as the API leaves.
+        privacy.record_contact_views(uow, viewer_id=actor_id, viewer_role=role, channel="console.case_page",
+                                     shown=[(case_id, detail["reporter"]["id"])])
     forms = dict(forms or {})
     for name, form_class in ACTION_FORMS.items():
         forms.setdefault(name, form_class(formdata=None))
