@@ -11,11 +11,11 @@ from miniapp_api.schemas.common import Ok
 from miniapp_api.schemas.deputies import (
     DeputyList,
     DeputyPath,
+    DeputyProfileIn,
     DutyRecordOut,
     EntryIn,
     EntryOut,
     MyDeputies,
-    ProfileIn,
     RankingOut,
     RankingQuery,
     StationQuery,
@@ -54,7 +54,7 @@ def list_deputies(query: StationQuery):
 @bp.patch("/deputies/<int:deputy_id>/profile", summary="修改代表资料（街道：职务、联络站、选区；代表本人：简介）",
           responses={200: Ok, **errors(403, 404)})
 @roles(Role.deputy, *OFFICES)
-def edit_profile(path: DeputyPath, body: ProfileIn):
+def edit_profile(path: DeputyPath, body: DeputyProfileIn):
     service.update_deputy_profile(current_runtime().uow(), actor_id=current_person_id(), deputy_id=path.deputy_id,
                                   **body.model_dump(exclude_unset=True))
     return answer(Ok, {})

@@ -9,18 +9,18 @@ from miniapp_api.schemas.deputies import (
     BookingIn,
     BookingOut,
     CancelIn,
-    CaseRef,
     CloseIn,
     MatterCaseIn,
     MatterIn,
     MatterOut,
     MatterPath,
+    ReceptionCaseRef,
     ReceptionDetail,
     ReceptionListQuery,
     ReceptionPage,
     ReceptionPath,
+    ReceptionSubscriptionOut,
     ScheduleIn,
-    SubscriptionOut,
     VisitIn,
     VisitOut,
     VisitPath,
@@ -115,13 +115,13 @@ def raise_matter(path: VisitPath, body: MatterIn):
 
 
 @bp.post("/receptions/matters/<int:matter_id>/case", summary="诉求转为民情件（由听取诉求的代表接收，进入72小时闭环）",
-         responses={201: CaseRef, **ACTION_ERRORS})
+         responses={201: ReceptionCaseRef, **ACTION_ERRORS})
 @roles(RECORDERS)
 def matter_to_case(path: MatterPath, body: MatterCaseIn):
     case = receptions.raise_case_from_matter(current_runtime().uow(), actor_id=current_person_id(),
                                              matter_id=path.matter_id, category_id=body.category_id,
                                              contact_consent=body.contact_consent)
-    return answer(CaseRef, {"case_id": case.id, "tracking_number": case.tracking_number}, 201)
+    return answer(ReceptionCaseRef, {"case_id": case.id, "tracking_number": case.tracking_number}, 201)
 
 
 @bp.post("/receptions/<int:reception_id>/close", summary="标记接待完成，可写接待小结",
@@ -133,15 +133,15 @@ def close(path: ReceptionPath, body: CloseIn):
     return detail(path.reception_id)
 
 
-@bp.put("/receptions/subscription", summary="订阅本街道的接待日通知", responses={200: SubscriptionOut, **errors(403)})
+@bp.put("/receptions/subscription", summary="订阅本街道的接待日通知", responses={200: ReceptionSubscriptionOut, **errors(403)})
 @roles(RESIDENTS)
 def subscribe():
     street = service.subscribe_receptions(current_runtime().uow(), person_id=current_person_id())
-    return answer(SubscriptionOut, {"subscribed": True, "street": {"id": street.id, "name": street.name}})
+    return answer(ReceptionSubscriptionOut, {"subscribed": True, "street": {"id": street.id, "name": street.name}})
 
 
-@bp.delete("/receptions/subscription", summary="取消接待日通知", responses={200: SubscriptionOut, **errors(403)})
+@bp.delete("/receptions/subscription", summary="取消接待日通知", responses={200: ReceptionSubscriptionOut, **errors(403)})
 @roles(RESIDENTS)
 def unsubscribe():
     service.unsubscribe_receptions(current_runtime().uow(), person_id=current_person_id())
-    return answer(SubscriptionOut, {"subscribed": False, "street": None})
+    return answer(ReceptionSubscriptionOut, {"subscribed": False, "street": None})

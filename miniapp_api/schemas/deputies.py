@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from miniapp_api.schemas.common import DbId, In, Out, Timestamp
 from server.deputies.rules import EntryKind, ReceptionState
@@ -131,7 +131,7 @@ class DeputyList(Out):
     items: list[DeputyOut]
 
 
-class ProfileIn(In):
+class DeputyProfileIn(In):
     title: str | None = Field(None, min_length=1, max_length=64)
     station_id: DbId | None = None
     introduction: str | None = Field(None, max_length=500)
@@ -166,6 +166,11 @@ class CancelIn(In):
 
 
 class BookingIn(In):
+    # A slot, a question, or both: said in the schema so that clients (and the contract test) know it.
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": ["slot_at"], "properties": {"slot_at": {"type": "string"}}},
+        {"required": ["question"], "properties": {"question": {"type": "string", "pattern": "\\S"}}}]})
+
     slot_at: Timestamp | None = Field(None, description="one of the day's slots; leave out to only leave a question")
     question: str | None = Field(None, max_length=1000)
 
@@ -237,7 +242,7 @@ class MatterCaseIn(In):
     contact_consent: bool = False
 
 
-class CaseRef(Out):
+class ReceptionCaseRef(Out):
     case_id: int
     tracking_number: str
 
@@ -246,7 +251,7 @@ class CloseIn(In):
     summary: str | None = Field(None, max_length=2000)
 
 
-class SubscriptionOut(Out):
+class ReceptionSubscriptionOut(Out):
     subscribed: bool
     street: StreetRef | None
 

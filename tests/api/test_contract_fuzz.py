@@ -35,6 +35,7 @@ SEMANTIC_REFUSALS = {
     ("invalid_input", "street_id"), ("invalid_input", "community_id"), ("invalid_input", "category_id"),
     ("invalid_input", "unit_id"), ("invalid_input", "attachment_ids"), ("invalid_input", "closes_at"),
     ("invalid_input", "opens_at"), ("invalid_input", "file"),
+    ("invalid_input", "slot_at"),  # a time that is not one of that reception day's slots
 }
 
 
